@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Waiting for re-added PCI functions: first until their sysfs directories
+ * are back (the kernel re-adds them during the rescan write, but a slow or
+ * absent function must not hang us), then until udev has processed them
+ * and their netdevs (a NIC's final name). Short, bounded polls against a
+ * deadline; no fixed sleeps.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "context.h"
+#include "pci_addr.h"
+
+/*
+ * Waits until every address in v[0..n) is present, or deadline_ms
+ * (CLOCK_MONOTONIC ms, see time_util.h) passes. Returns 0, or -ETIMEDOUT
+ * with present[i] telling which came back (present may be NULL).
+ */
+int devwait_present(const struct igd_ctx *ctx, const struct pci_addr *v, size_t n,
+		    uint64_t deadline_ms, bool *present);
+
+/*
+ * Waits until udev has initialized every present address in v[0..n) and
+ * each of its netdevs. On the host this asks sd-device; under another root
+ * it looks for the udev database entries (<root>/run/udev/data/+pci:ADDR,
+ * n<ifindex>) that sd-device itself reads. Without a running udev
+ * (no <root>/run/udev/control) there is nothing to wait for. 0 or -ETIMEDOUT.
+ */
+int devwait_udev(const struct igd_ctx *ctx, const struct pci_addr *v, size_t n, uint64_t deadline_ms);

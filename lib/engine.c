@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "devwait.h"
+#include "engine.h"
+#include "lock.h"
+#include "plan.h"
+#include "snapshot.h"
+#include "sysfs.h"
+#include "time_util.h"
+#include "vfio.h"
+
+/*
+ * drivers_autoprobe is held at 0 across the rescan when a [vfio] device is
+ * cycled, so no host driver (snd_hda_intel) touches it between the rescan
+ * and the bind. The marker file says "we turned it off": a run killed in
+ * between leaves it, and the next run turns autoprobe back on.
+ */
+#define AUTOPROBE_MARKER "/run/igd-regroup/autoprobe-held"
+
+static uint64_t realtime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int write_autoprobe(const struct igd_ctx *ctx, const char *value)
+{
+	_cleanup_(freep) char *p = igd_path(ctx, "/sys/bus/pci/drivers_autoprobe");
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	r = sysfs_write(p, value);
+	if (r < 0)
+		return igd_log_errno(ctx, LOG_ERR, r, "Cannot write %s to %s: %m", value, p);
+	return 0;
+}
+
+static void autoprobe_release(const struct igd_ctx *ctx)
+{
+	_cleanup_(freep) char *marker = igd_path(ctx, AUTOPROBE_MARKER);
+
+	if (write_autoprobe(ctx, "1") < 0)
+		return; /* marker stays: the next run tries again */
+	if (marker && unlink(marker) < 0 && errno != ENOENT)
+		igd_log_errno(ctx, LOG_WARNING, errno, "Cannot remove %s: %m", marker);
+}
+
+/* A run that died while holding autoprobe off: turn it back on before anything else. */
+static void autoprobe_recover(const struct igd_ctx *ctx)
+{
+	_cleanup_(freep) char *marker = igd_path(ctx, AUTOPROBE_MARKER);
+	struct stat st;
+
+	if (!marker || stat(marker, &st) < 0)
+		return;
+	log_warning(ctx, "An earlier run left PCI driver autoprobing off: turning it back on.");
+	autoprobe_release(ctx);
+}
+
+/* Turns autoprobe off if it is on; *held says whether this run must turn it on again. */
+static int autoprobe_hold(const struct igd_ctx *ctx, bool *held)
+{
+	_cleanup_(freep) char *p = igd_path(ctx, "/sys/bus/pci/drivers_autoprobe");
+	_cleanup_(freep) char *marker = igd_path(ctx, AUTOPROBE_MARKER);
+	_cleanup_(freep) char *dir = igd_path(ctx, "/run/igd-regroup");
+	_cleanup_(freep) char *run = igd_path(ctx, "/run");
+	_cleanup_(freep) char *cur = NULL;
+	int r, fd;
+
+	*held = false;
+	if (!p || !marker || !dir || !run)
+		return -ENOMEM;
+	r = sysfs_read_line(p, &cur);
+	if (r < 0)
+		return igd_log_errno(ctx, LOG_ERR, r, "Cannot read %s: %m", p);
+	if (strcmp(cur, "1") != 0) {
+		log_info(ctx, "PCI driver autoprobing is already off; leaving it as it is.");
+		return 0;
+	}
+	if ((mkdir(run, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST))
+		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot create %s: %m", dir);
+	fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot create %s: %m", marker);
+	close(fd);
+	r = write_autoprobe(ctx, "0");
+	if (r < 0) {
+		unlink(marker);
+		return r;
+	}
+	*held = true;
+	return 0;
+}
+
+/*
+ * The rescan is what brings removed devices back, so a failing write is
+ * retried (briefly) until the deadline rather than given up on.
+ */
+static int rescan(const struct igd_ctx *ctx, uint64_t deadline)
+{
+	_cleanup_(freep) char *p = igd_path(ctx, "/sys/bus/pci/rescan");
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	for (unsigned attempt = 1;; attempt++) {
+		r = sysfs_write(p, "1");
+		if (r == 0)
+			return 0;
+		igd_log_errno(ctx, LOG_ERR, r, "Rescan (%s) failed, attempt %u: %m", p, attempt);
+		if (now_ms() >= deadline)
+			return r;
+		sleep_ms(50);
+	}
+}
+
+static bool in_group_ok(const struct pci_device *o, const struct igd_config *cfg)
+{
+	return o->is_bridge || addr_list_contains(&cfg->vfio_devices, &o->addr);
+}
+
+static void describe_group_others(const struct snapshot *snap, const struct pci_device *d,
+				  const struct igd_config *cfg, FILE *m)
+{
+	bool first = true;
+
+	for (size_t j = 0; j < snap->n_devices; j++) {
+		const struct pci_device *o = &snap->devices[j];
+
+		if (o == d || o->iommu_group != d->iommu_group || in_group_ok(o, cfg))
+			continue;
+		fprintf(m, "%s%s (%s%s%s)", first ? "" : ", ", PCI_ADDR_STR(&o->addr),
+			o->driver ? o->driver : "no driver", o->n_netdevs ? ", " : "",
+			o->n_netdevs ? o->netdevs[0].name : "");
+		first = false;
+	}
+}
+
+static size_t count_others(const struct snapshot *snap, const struct pci_device *d)
+{
+	size_t n = snapshot_group_size(snap, d->iommu_group);
+
+	return n ? n - 1 : 0;
+}
+
+/* Fills the "after" half of the result from a fresh snapshot; returns the number of problems. */
+static size_t verify(const struct igd_ctx *ctx, const struct igd_config *cfg,
+		     const struct snapshot *snap, struct engine_result *r)
+{
+	size_t problems = 0;
+
+	for (size_t i = 0; i < r->n_functions; i++) {
+		struct engine_function *f = &r->functions[i];
+		const struct pci_device *d = snapshot_find(snap, &f->addr);
+
+		f->present_after = d != NULL;
+		f->group_after = d ? d->iommu_group : IOMMU_GROUP_NONE;
+		f->shared_after = d && d->iommu_group != IOMMU_GROUP_NONE ? count_others(snap, d) : 0;
+		if (!d) {
+			log_error(ctx, "%s is missing after the rescan: it did not come back.",
+				  PCI_ADDR_STR(&f->addr));
+			problems++;
+		}
+	}
+
+	for (size_t i = 0; i < r->n_binds; i++) {
+		struct engine_bind *b = &r->binds[i];
+		const struct pci_device *d = snapshot_find(snap, &b->addr);
+		_cleanup_(freep) char *others = NULL;
+		size_t len = 0;
+		FILE *m;
+
+		if (!d) {
+			log_error(ctx, "[vfio] device %s is not present.", PCI_ADDR_STR(&b->addr));
+			problems++;
+			continue;
+		}
+		b->group = d->iommu_group;
+		b->bound = d->driver && strcmp(d->driver, VFIO_DRIVER) == 0;
+		if (!b->bound) {
+			log_error(ctx, "%s is not bound to %s (driver: %s).", PCI_ADDR_STR(&b->addr),
+				  VFIO_DRIVER, d->driver ? d->driver : "none");
+			problems++;
+		}
+		if (d->iommu_group == IOMMU_GROUP_NONE) {
+			log_error(ctx, "%s has no IOMMU group: the IOMMU is off.", PCI_ADDR_STR(&b->addr));
+			problems++;
+			continue;
+		}
+		m = open_memstream(&others, &len);
+		if (!m)
+			return problems + 1;
+		describe_group_others(snap, d, cfg, m);
+		fclose(m);
+		b->isolated = !others || !*others;
+		if (!b->isolated) {
+			log_error(ctx,
+				  "%s is still in IOMMU group %d with host devices: %s. This kernel "
+				  "and hardware did not split it; it cannot be passed through alone.",
+				  PCI_ADDR_STR(&b->addr), d->iommu_group, others);
+			problems++;
+		}
+	}
+	return problems;
+}
+
+static int result_init(const struct plan *plan, const struct snapshot *snap,
+		       struct engine_result *r)
+{
+	r->functions = calloc(plan->n_functions ? plan->n_functions : 1, sizeof(*r->functions));
+	r->binds = calloc(plan->n_binds ? plan->n_binds : 1, sizeof(*r->binds));
+	if (!r->functions || !r->binds)
+		return -ENOMEM;
+	r->n_functions = plan->n_functions;
+	for (size_t i = 0; i < plan->n_functions; i++) {
+		const struct plan_function *pf = &plan->functions[i];
+
+		r->functions[i] = (struct engine_function){
+			.addr = pf->addr,
+			.group_before = pf->dev ? pf->dev->iommu_group : IOMMU_GROUP_NONE,
+			.shared_before = pf->dev && pf->dev->iommu_group != IOMMU_GROUP_NONE
+						 ? count_others(snap, pf->dev)
+						 : 0,
+			.group_after = IOMMU_GROUP_NONE,
+		};
+	}
+	r->n_binds = plan->n_binds;
+	for (size_t i = 0; i < plan->n_binds; i++)
+		r->binds[i] = (struct engine_bind){ .addr = plan->binds[i].addr,
+						    .group = IOMMU_GROUP_NONE };
+	return 0;
+}
+
+static int record_nics(const struct igd_ctx *ctx, const struct plan *plan, struct engine_result *r)
+{
+	uint64_t now = realtime_usec();
+
+	if (!plan->n_netdevs)
+		return 0;
+	r->nics = calloc(plan->n_netdevs, sizeof(*r->nics));
+	if (!r->nics)
+		return -ENOMEM;
+	for (size_t i = 0; i < plan->n_netdevs; i++) {
+		const struct netdev_info *n = plan->netdevs[i].netdev;
+		struct netrecord_entry *e = &r->nics[r->n_nics++];
+
+		e->addr = plan->netdevs[i].addr;
+		e->ifname = strdup(n->name);
+		e->bridge = n->master ? strdup(n->master) : NULL;
+		e->removed_usec = now;
+		if (!e->ifname || (n->master && !e->bridge))
+			return -ENOMEM;
+	}
+	return netrecord_write(ctx, r->nics, r->n_nics);
+}
+
+static void log_refusals(const struct igd_ctx *ctx, const struct plan *plan)
+{
+	for (size_t i = 0; i < plan->n_functions; i++) {
+		const struct plan_function *f = &plan->functions[i];
+
+		if (f->refusal == REFUSE_NONE)
+			continue;
+		if (f->refusal == REFUSE_VFIO_IN_USE && f->dev->vfio_holder_vmid)
+			log_error(ctx, "Refusing to remove %s: %s (VM %u, pid %d). Nothing was changed.",
+				  PCI_ADDR_STR(&f->addr), refusal_to_string(f->refusal),
+				  f->dev->vfio_holder_vmid, f->dev->vfio_holder_pid);
+		else if (f->refusal == REFUSE_VFIO_IN_USE)
+			log_error(ctx, "Refusing to remove %s: %s (pid %d). Nothing was changed.",
+				  PCI_ADDR_STR(&f->addr), refusal_to_string(f->refusal),
+				  f->dev->vfio_holder_pid);
+		else
+			log_error(ctx, "Refusing to remove %s: %s (%s). Nothing was changed.",
+				  PCI_ADDR_STR(&f->addr), refusal_to_string(f->refusal),
+				  f->blockdev ? f->blockdev->name : "?");
+	}
+}
+
+/* Rescans for functions missing at start (an earlier run died before its rescan). */
+static int recover_missing(const struct igd_ctx *ctx, const struct plan *plan, unsigned timeout_ms)
+{
+	_cleanup_(freep) struct pci_addr *missing = calloc(plan->n_missing, sizeof(*missing));
+	size_t n = 0;
+	int r;
+
+	if (!missing)
+		return -ENOMEM;
+	for (size_t i = 0; i < plan->n_functions; i++)
+		if (!plan->functions[i].dev)
+			missing[n++] = plan->functions[i].addr;
+	log_warning(ctx, "%zu configured function(s) are missing, first %s: an earlier run stopped "
+			 "between remove and rescan. Rescanning first.",
+		    n, PCI_ADDR_STR(&missing[0]));
+	r = rescan(ctx, now_ms() + timeout_ms);
+	if (r < 0)
+		return r;
+	r = devwait_present(ctx, missing, n, now_ms() + timeout_ms, NULL);
+	if (r < 0)
+		log_warning(ctx, "Not every missing function came back after the recovery rescan.");
+	return 0;
+}
+
+int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
+	       const struct engine_options *opts, struct engine_result *res)
+{
+	_cleanup_(igd_lock_releasep) int lock = -1;
+	struct igd_config view = *cfg; /* shallow: the functions this run cycles */
+	struct engine_result r = { .outcome = ENGINE_OK };
+	struct snapshot snap = {}, after = {};
+	struct plan plan = {};
+	_cleanup_(freep) struct pci_addr *removed = NULL;
+	size_t n_removed = 0;
+	bool held = false;
+	uint64_t t0 = now_ms(), t, deadline;
+	int k, fail = 0;
+
+	view.functions = *opts->functions;
+	if (view.functions.n == 0 && view.vfio_devices.n == 0) {
+		log_info(ctx, "Nothing to do: no functions and no [vfio] devices are configured in %s.",
+			 igd_ctx_config_path(ctx));
+		*res = (struct engine_result){ .outcome = ENGINE_NOTHING };
+		return 0;
+	}
+
+	lock = igd_lock_take(ctx, opts->lock_timeout_ms ? opts->lock_timeout_ms : LOCK_TIMEOUT_MS_DEFAULT);
+	if (lock < 0)
+		return lock;
+	r.ms_lock = now_ms() - t0;
+	autoprobe_recover(ctx);
+
+	k = snapshot_read(ctx, &snap);
+	if (k < 0)
+		return k;
+	k = plan_build(&view, &snap, &plan);
+	if (k < 0)
+		goto out_early;
+
+	if (plan.n_missing) {
+		r.recovery_rescan = true;
+		k = recover_missing(ctx, &plan, cfg->regroup_timeout_ms);
+		if (k < 0)
+			goto out_early;
+		plan_done(&plan);
+		snapshot_done(&snap);
+		k = snapshot_read(ctx, &snap);
+		if (k < 0)
+			goto out_early;
+		k = plan_build(&view, &snap, &plan);
+		if (k < 0)
+			goto out_early;
+	}
+	k = result_init(&plan, &snap, &r);
+	if (k < 0)
+		goto out_early;
+
+	if (plan.n_refused) {
+		log_refusals(ctx, &plan);
+		r.outcome = ENGINE_REFUSED;
+		r.error = -EPERM;
+		goto out;
+	}
+	if (plan.n_missing_binds) {
+		for (size_t i = 0; i < plan.n_binds; i++)
+			if (!plan.binds[i].dev && !plan.binds[i].cycled)
+				log_error(ctx, "[vfio] device %s is not present; nothing was changed.",
+					  PCI_ADDR_STR(&plan.binds[i].addr));
+		r.outcome = ENGINE_FAILED;
+		r.error = -ENODEV;
+		goto out;
+	}
+
+	k = record_nics(ctx, &plan, &r);
+	if (k < 0) {
+		r.outcome = ENGINE_FAILED;
+		r.error = k;
+		goto out;
+	}
+
+	removed = calloc(plan.n_functions ? plan.n_functions : 1, sizeof(*removed));
+	if (!removed) {
+		k = -ENOMEM;
+		goto out_early;
+	}
+
+	/* Nothing has been written up to here. */
+	bool cycles_vfio = false;
+	for (size_t i = 0; i < plan.n_functions; i++)
+		cycles_vfio |= plan.functions[i].dev &&
+			       addr_list_contains(&cfg->vfio_devices, &plan.functions[i].addr);
+	if (cycles_vfio)
+		fail = autoprobe_hold(ctx, &held);
+	if (fail < 0) {
+		r.outcome = ENGINE_FAILED;
+		r.error = fail;
+		goto out;
+	}
+
+	t = now_ms();
+	for (size_t i = 0; i < plan.n_functions && !fail; i++) {
+		const struct plan_function *pf = &plan.functions[i];
+		_cleanup_(freep) char *p = NULL;
+
+		if (!pf->dev)
+			continue;
+		p = sysfs_dev_path(ctx, &pf->addr, "remove");
+		k = p ? sysfs_write(p, "1") : -ENOMEM;
+		if (k < 0) {
+			fail = igd_log_errno(ctx, LOG_ERR, k, "Cannot remove %s: %m",
+					     PCI_ADDR_STR(&pf->addr));
+			break;
+		}
+		if (sysfs_dev_present(ctx, &pf->addr)) {
+			log_error(ctx, "%s is still present after writing to its remove attribute.",
+				  PCI_ADDR_STR(&pf->addr));
+			fail = -EBUSY;
+			break;
+		}
+		log_info(ctx, "Removed %s.", PCI_ADDR_STR(&pf->addr));
+		removed[n_removed++] = pf->addr;
+		r.functions[i].removed = true;
+	}
+	r.ms_remove = now_ms() - t;
+
+	/* From the first removal on, every path goes through the rescan. */
+	t = now_ms();
+	deadline = t + cfg->regroup_timeout_ms;
+	if (n_removed) {
+		k = rescan(ctx, deadline);
+		if (k < 0 && !fail)
+			fail = k;
+	}
+	r.ms_rescan = now_ms() - t;
+
+	t = now_ms();
+	if (n_removed) {
+		_cleanup_(freep) bool *back = calloc(n_removed, sizeof(*back));
+
+		if (!back) {
+			fail = fail ? fail : -ENOMEM;
+		} else if (devwait_present(ctx, removed, n_removed, deadline, back) < 0) {
+			for (size_t i = 0; i < n_removed; i++)
+				if (!back[i])
+					log_error(ctx, "%s did not come back within %u ms of the rescan.",
+						  PCI_ADDR_STR(&removed[i]), cfg->regroup_timeout_ms);
+			fail = fail ? fail : -ETIMEDOUT;
+		}
+	}
+	/* The kernel forgot driver_override with the removal: set it again before probing. */
+	for (size_t i = 0; held && i < n_removed; i++)
+		if (addr_list_contains(&cfg->vfio_devices, &removed[i]) &&
+		    sysfs_dev_present(ctx, &removed[i])) {
+			k = vfio_set_override(ctx, &removed[i]);
+			if (k < 0 && !fail)
+				fail = k;
+		}
+	if (held) {
+		autoprobe_release(ctx);
+		for (size_t i = 0; i < n_removed; i++)
+			if (sysfs_dev_present(ctx, &removed[i])) {
+				k = pci_probe(ctx, &removed[i]);
+				if (k < 0 && !fail)
+					fail = k;
+			}
+	}
+	if (n_removed && devwait_udev(ctx, removed, n_removed, deadline) < 0) {
+		log_error(ctx, "udev did not finish with the re-added functions within %u ms.",
+			  cfg->regroup_timeout_ms);
+		fail = fail ? fail : -ETIMEDOUT;
+	}
+	r.ms_wait = now_ms() - t;
+
+	t = now_ms();
+	for (size_t i = 0; i < cfg->vfio_devices.n; i++)
+		if (sysfs_dev_present(ctx, &cfg->vfio_devices.v[i])) {
+			k = vfio_bind(ctx, &cfg->vfio_devices.v[i]);
+			if (k < 0 && !fail)
+				fail = k;
+		}
+	r.ms_bind = now_ms() - t;
+
+	k = snapshot_read(ctx, &after);
+	if (k < 0) {
+		fail = fail ? fail : k;
+	} else if (verify(ctx, cfg, &after, &r) > 0 && !fail)
+		fail = -EIO;
+
+	if (r.n_nics)
+		log_notice(ctx, "The host network was up on %s%s%s and went away with the removal: "
+				"%s brings it back.",
+			   r.nics[0].ifname, r.nics[0].bridge ? " in " : "",
+			   r.nics[0].bridge ? r.nics[0].bridge : "", NETRECORD_UNIT);
+
+	if (fail) {
+		r.outcome = ENGINE_FAILED;
+		r.error = fail;
+	}
+
+out:
+	r.ms_total = now_ms() - t0;
+	plan_done(&plan);
+	snapshot_done(&snap);
+	snapshot_done(&after);
+	*res = r;
+	return 0;
+
+out_early:
+	plan_done(&plan);
+	snapshot_done(&snap);
+	engine_result_done(&r);
+	return k;
+}
+
+void engine_result_done(struct engine_result *res)
+{
+	free(res->functions);
+	free(res->binds);
+	netrecord_free(res->nics, res->n_nics);
+	*res = (struct engine_result){};
+}
+
+int engine_exit_status(const struct engine_result *res)
+{
+	return res->outcome == ENGINE_OK || res->outcome == ENGINE_NOTHING ? 0 : 1;
+}

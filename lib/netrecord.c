@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "netrecord.h"
+
+static char *record_dir(const struct igd_ctx *ctx)
+{
+	return igd_path(ctx, "/run/igd-regroup");
+}
+
+static int mkdir_run(const struct igd_ctx *ctx, const char *dir)
+{
+	_cleanup_(freep) char *run = igd_path(ctx, "/run");
+
+	if (!run)
+		return -ENOMEM;
+	if (mkdir(run, 0755) < 0 && errno != EEXIST)
+		return negative_errno();
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return negative_errno();
+	return 0;
+}
+
+int netrecord_write(const struct igd_ctx *ctx, const struct netrecord_entry *v, size_t n)
+{
+	_cleanup_(freep) char *dir = record_dir(ctx);
+	_cleanup_(freep) char *path = NULL, *tmp = NULL;
+	_cleanup_(fclosep) FILE *f = NULL;
+	int fd, r;
+
+	if (!dir || asprintf(&path, "%s/cycled-nics", dir) < 0 ||
+	    asprintf(&tmp, "%s/.cycled-nics.XXXXXX", dir) < 0)
+		return -ENOMEM;
+	r = mkdir_run(ctx, dir);
+	if (r < 0)
+		return igd_log_errno(ctx, LOG_ERR, r, "Cannot create %s: %m", dir);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot create %s: %m", tmp);
+	f = fdopen(fd, "w");
+	if (!f) {
+		r = negative_errno();
+		close(fd);
+		unlink(tmp);
+		return igd_log_errno(ctx, LOG_ERR, r, "Cannot write %s: %m", tmp);
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s %s %s %" PRIu64 "\n", PCI_ADDR_STR(&v[i].addr), v[i].ifname,
+			v[i].bridge ? v[i].bridge : "-", v[i].removed_usec);
+	r = fflush(f) == 0 && fchmod(fileno(f), 0644) == 0 ? 0 : negative_errno();
+	if (r == 0 && rename(tmp, path) < 0)
+		r = negative_errno();
+	if (r < 0) {
+		unlink(tmp);
+		return igd_log_errno(ctx, LOG_ERR, r, "Cannot write %s: %m", path);
+	}
+	return 0;
+}
+
+void netrecord_free(struct netrecord_entry *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].ifname);
+		free(v[i].bridge);
+	}
+	free(v);
+}
+
+static int parse_line(const char *line, struct netrecord_entry *e)
+{
+	_cleanup_(freep) char *addr = NULL, *ifname = NULL, *bridge = NULL;
+	uint64_t usec;
+	char extra;
+
+	if (sscanf(line, "%ms %ms %ms %" SCNu64 " %c", &addr, &ifname, &bridge, &usec, &extra) != 4)
+		return -EBADMSG;
+	if (pci_addr_parse(addr, 0, &e->addr) < 0)
+		return -EBADMSG;
+	e->removed_usec = usec;
+	e->ifname = TAKE_PTR(ifname);
+	if (strcmp(bridge, "-") != 0)
+		e->bridge = TAKE_PTR(bridge);
+	return 0;
+}
+
+int netrecord_read(const struct igd_ctx *ctx, struct netrecord_entry **ret, size_t *ret_n)
+{
+	_cleanup_(freep) char *path = igd_path(ctx, "/run/igd-regroup/cycled-nics");
+	_cleanup_(fclosep) FILE *f = NULL;
+	_cleanup_(freep) char *line = NULL;
+	struct netrecord_entry *v = NULL;
+	size_t n = 0, cap = 0;
+	unsigned lineno = 0;
+
+	if (!path)
+		return -ENOMEM;
+	f = fopen(path, "re");
+	if (!f) {
+		if (errno != ENOENT)
+			return igd_log_errno(ctx, LOG_ERR, errno, "Cannot read %s: %m", path);
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	while (getline(&line, &cap, f) >= 0) {
+		struct netrecord_entry *nv = reallocarray(v, n + 1, sizeof(*v));
+		int r;
+
+		lineno++;
+		if (!nv) {
+			netrecord_free(v, n);
+			return -ENOMEM;
+		}
+		v = nv;
+		v[n] = (struct netrecord_entry){};
+		r = parse_line(line, &v[n]);
+		if (r < 0) {
+			netrecord_free(v, n + 1);
+			if (r == -EBADMSG)
+				log_error(ctx, "%s:%u: malformed record line.", path, lineno);
+			return r;
+		}
+		n++;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}

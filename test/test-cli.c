@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The igd-regroup program as the admin and the boot unit run it: exit
+ * status, stdout and stderr. status/check/--dry-run run the real binary
+ * against fixture roots; apply runs the same main and library on the sysfs
+ * model (build/test/igd-regroup-sim).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "testutil.h"
+
+static char *root, *conf, *out, *err;
+
+#define HP_CONF                                                                                    \
+	"[regroup]\n"                                                                              \
+	"functions = 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n"           \
+	"timeout_ms = 2000\n"                                                                      \
+	"[vfio]\n"                                                                                 \
+	"devices = 0000:00:02.0 0000:00:1f.0 0000:00:1f.3\n"                                       \
+	"[network]\n"                                                                              \
+	"units = networking.service netbird.service\n"
+
+static void setup(void)
+{
+	root = tu_mkdtemp();
+	conf = tu_path(root, "igd-regroup.conf");
+}
+
+static void teardown(void)
+{
+	tu_rm_rf(root);
+	free(root);
+	free(conf);
+	free(out);
+	free(err);
+	root = conf = out = err = NULL;
+}
+
+static void write_conf(const char *text)
+{
+	tu_write_file(root, "igd-regroup.conf", text);
+}
+
+/* Runs build/<prog> with args (NULL-terminated) and the given environment. */
+static int run_env(const char *prog, char *const *env, const char *const *args)
+{
+	_cleanup_(freep) char *path = tu_build_path(prog);
+	char *argv[16] = { path };
+	size_t n = 1;
+
+	free(out);
+	free(err);
+	for (; args[n - 1]; n++) {
+		ck_assert_uint_lt(n, ELEMENTSOF(argv) - 1);
+		argv[n] = (char *)args[n - 1];
+	}
+	argv[n] = NULL;
+	return tu_run(argv, env, &out, &err);
+}
+
+#define RUN(...) run_env("igd-regroup", NULL, (const char *const[]){ __VA_ARGS__, NULL })
+
+static int run_sim(const char *topo_name, const char *faults, const char *const *args)
+{
+	_cleanup_(freep) char *topo = fixture_topo_path(topo_name);
+	_cleanup_(freep) char *e_root = NULL, *e_topo = NULL, *e_faults = NULL;
+
+	ck_assert_int_ge(asprintf(&e_root, "IGD_SIM_ROOT=%s", root), 0);
+	ck_assert_int_ge(asprintf(&e_topo, "IGD_SIM_TOPO=%s", topo), 0);
+	ck_assert_int_ge(asprintf(&e_faults, "IGD_SIM_FAULTS=%s", faults ? faults : ""), 0);
+	char *env[] = { e_root, e_topo, e_faults, NULL };
+	return run_env("test/igd-regroup-sim", env, args);
+}
+
+static void assert_has(const char *hay, const char *needle)
+{
+	ck_assert_msg(hay && strstr(hay, needle), "expected '%s' in:\n%s", needle, hay ? hay : "(null)");
+}
+
+static void assert_lacks(const char *hay, const char *needle)
+{
+	ck_assert_msg(!hay || !strstr(hay, needle), "did not expect '%s' in:\n%s", needle, hay);
+}
+
+static void build(const char *name)
+{
+	ck_assert_int_eq(fixture_build_named(root, name), 0);
+}
+
+/* ---- usage ---- */
+
+START_TEST(version_and_help)
+{
+	ck_assert_int_eq(RUN("--version"), 0);
+	ck_assert_str_eq(out, "igd-regroup " IGD_VERSION "\n");
+	ck_assert_int_eq(RUN("--help"), 0);
+	assert_has(out, "Usage: igd-regroup [OPTIONS] COMMAND");
+	assert_has(out, "apply --dry-run");
+}
+END_TEST
+
+START_TEST(usage_errors_exit_2)
+{
+	ck_assert_int_eq(RUN("--root", "/"), 2);
+	assert_has(err, "igd-regroup: no command given.");
+	ck_assert_int_eq(RUN("frobnicate"), 2);
+	assert_has(err, "igd-regroup: unknown command 'frobnicate'.");
+	ck_assert_int_eq(RUN("status", "extra"), 2);
+	assert_has(err, "unexpected argument 'extra'");
+	ck_assert_int_eq(RUN("--root", "relative/dir", "status"), 2);
+	assert_has(err, "--root must be an absolute path, not 'relative/dir'.");
+	ck_assert_int_eq(RUN("--dry-run", "status"), 2);
+	assert_has(err, "--dry-run only goes with apply.");
+	ck_assert_int_eq(RUN("--bogus"), 2);
+}
+END_TEST
+
+START_TEST(bad_config_exits_2_with_path_line)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf("[regroup]\nfunctions = 0000:00:1f.3/remove\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply"), 2);
+	ck_assert_msg(strncmp(err, conf, strlen(conf)) == 0 && strncmp(err + strlen(conf), ":2: ", 4) == 0,
+		      "stderr should start with %s:2: but is:\n%s", conf, err);
+	ck_assert_str_eq(out, "");
+	/* check shows the failed config as a FAIL line and still exits 2 */
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 2);
+	assert_has(out, "FAIL config");
+	assert_has(out, "ok   iommu");
+}
+END_TEST
+
+START_TEST(environment_variables)
+{
+	_cleanup_(freep) char *e_root = NULL, *e_conf = NULL;
+
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_ge(asprintf(&e_root, "IGD_REGROUP_ROOT=%s", root), 0);
+	ck_assert_int_ge(asprintf(&e_conf, "IGD_REGROUP_CONFIG=%s", conf), 0);
+	char *env[] = { e_root, e_conf, NULL };
+	ck_assert_int_eq(run_env("igd-regroup", env, (const char *const[]){ "status", NULL }), 0);
+	assert_has(out, "RV 0000:00:1f.3 [8086:a348]");
+}
+END_TEST
+
+/* ---- status ---- */
+
+START_TEST(status_hp)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
+	assert_has(out, "14 PCI devices in 8 IOMMU groups.");
+	assert_has(out, "Group 7  shared by 5 devices\n");
+	assert_has(out, "  RV 0000:00:1f.0 [8086:a306] Intel Corporation Q370 Chipset LPC/eSPI Controller  driver none\n");
+	assert_has(out, "  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
+	assert_has(out, "  R  0000:00:1f.6 [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e  net eno1 (up, in vmbr0)\n");
+	assert_has(out, "   V 0000:00:02.0 [8086:3e92]");
+	assert_has(out, "disk sda3 (root, swap)");
+	assert_lacks(out, "\033[");
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(status_split_hp)
+{
+	build("hp-elitedesk-800-g4-split");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
+	assert_has(out, "Group 7  shared by 4 devices\n");
+	assert_has(out, "Group 8\n  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
+}
+END_TEST
+
+START_TEST(status_without_iommu)
+{
+	build("hp-elitedesk-800-g4");
+	tu_rm_rf(root);
+	tu_mkdir_p(root, "");
+	ck_assert_int_eq(fixture_build(root, "noiommu\ndevice 0000:00:1f.3 8086:a348 class=040300 driver=snd_hda_intel\n"), 0);
+	ck_assert_int_eq(RUN("--root", root, "--config", "/nonexistent.conf", "status"), 2);
+	/* without --config, a missing default config is only a note */
+	ck_assert_int_eq(RUN("--root", root, "status"), 0);
+	assert_has(out, "No IOMMU groups: the IOMMU is off or absent");
+	assert_has(out, "No IOMMU group\n");
+	assert_has(out, "0000:00:1f.3 [8086:a348]");
+}
+END_TEST
+
+START_TEST(status_real_host_read_only)
+{
+	/* this machine's own /sys, read-only: whatever it has, it is listed */
+	ck_assert_int_eq(RUN("--config", "/nonexistent/igd-regroup.conf", "--root", "/", "status"), 2);
+	ck_assert_int_eq(RUN("--root", "/", "status"), 0);
+	ck_assert_msg(strstr(out, "PCI devices in") || strstr(out, "No IOMMU groups"), "%s", out);
+	assert_has(out, " [");
+}
+END_TEST
+
+/* ---- check ---- */
+
+START_TEST(check_hp_before_split)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "ok   config    ");
+	assert_has(out, "ok   iommu     IOMMU groups present (intel_iommu=on on the kernel command line)\n");
+	assert_has(out, "ok   vfio-pci  the vfio-pci driver is loaded\n");
+	assert_has(out, "ok   functions all 5 present\n");
+	assert_has(out, "ok   vfio      all 3 present\n");
+	assert_has(out, "WARN group     0000:00:1f.3 still shares IOMMU group 7 with 0000:00:1f.0 (no driver), "
+			"0000:00:1f.4 (i801_smbus), 0000:00:1f.5 (intel-spi), 0000:00:1f.6 (e1000e): "
+			"run igd-regroup apply");
+}
+END_TEST
+
+START_TEST(check_failures)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf("[regroup]\nfunctions = 0000:00:1f.2 0000:00:1f.3\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 1);
+	assert_has(out, "FAIL functions 0000:00:1f.2 is not present\n");
+	assert_lacks(out, "0000:00:1f.3 is not present");
+}
+END_TEST
+
+START_TEST(check_no_iommu_no_vfio)
+{
+	ck_assert_int_eq(fixture_build(root, "noiommu\ncmdline quiet\ndevice 0000:00:1f.3 8086:a348\n"), 0);
+	write_conf("[vfio]\ndevices = 0000:00:1f.3\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 1);
+	assert_has(out, "FAIL iommu     no IOMMU groups: add intel_iommu=on iommu=pt");
+	assert_has(out, "FAIL vfio-pci  the vfio-pci driver is not loaded");
+}
+END_TEST
+
+/* ---- apply --dry-run ---- */
+
+START_TEST(dry_run_hp_writes_nothing)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	before = tu_tree_digest(root);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 0);
+	after = tu_tree_digest(root);
+	ck_assert_str_eq(before, after);
+	assert_has(out, "Dry run: nothing is written.\nRemove, in this order:\n"
+			"  1. 0000:00:1f.0 [8086:a306] Q370 Chipset LPC/eSPI Controller  group 7 (5 devices)  driver none\n"
+			"  2. 0000:00:1f.3 [8086:a348] Cannon Lake PCH cAVS  group 7 (5 devices)  driver snd_hda_intel\n");
+	assert_has(out, "  5. 0000:00:1f.6 [8086:15bb] Ethernet Connection (7) I219-LM  group 7 (5 devices)  driver e1000e\n");
+	assert_has(out, "Bind to vfio-pci:\n  0000:00:02.0 [8086:3e92] CoffeeLake-S GT2 [UHD Graphics 630]  (now i915)\n");
+	assert_has(out, "  0000:00:1f.3 [8086:a348] Cannon Lake PCH cAVS  (now snd_hda_intel; bound after the rescan)\n");
+	assert_has(out, "Host network: eno1 (0000:00:1f.6) in vmbr0 is up and goes away with the removal; "
+			"afterwards igd-regroup-netnotify.service brings it back (reload networking.service netbird.service).\n");
+}
+END_TEST
+
+START_TEST(dry_run_refuses_root_disk)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	build("hp-elitedesk-800-g4");
+	write_conf("[regroup]\nfunctions = 0000:00:17.0\n");
+	before = tu_tree_digest(root);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 1);
+	after = tu_tree_digest(root);
+	ck_assert_str_eq(before, after);
+	assert_has(out, "Refused: nothing would be written.\n"
+			"  0000:00:17.0 must not be removed: it backs the root filesystem (sda)\n");
+}
+END_TEST
+
+START_TEST(dry_run_n100_has_no_network_step)
+{
+	build("n100");
+	write_conf("[regroup]\nfunctions = 00:1f.0 00:1f.3 00:1f.4 00:1f.5\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 0);
+	assert_has(out, "  4. 0000:00:1f.5 ");
+	assert_has(out, "Host network: no configured function has an interface that is up; nothing to bring back.\n");
+}
+END_TEST
+
+START_TEST(dry_run_esprimo)
+{
+	build("esprimo-q957");
+	write_conf("[regroup]\nfunctions = 00:1f.0 00:1f.2 00:1f.3 00:1f.4 00:1f.5 00:1f.6\n"
+		   "[vfio]\ndevices = 00:02.0 00:1f.3\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 0);
+	assert_has(out, "  2. 0000:00:1f.2 ");
+	assert_has(out, "  6. 0000:00:1f.6 ");
+	assert_has(out, "Host network: eno1 (0000:00:1f.6) in vmbr0 is up");
+}
+END_TEST
+
+START_TEST(dry_run_nothing_configured)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf("[regroup]\nfunctions =\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 0);
+	assert_has(out, "Nothing to do: [regroup] functions and [vfio] devices are empty in ");
+}
+END_TEST
+
+/* ---- apply on the sysfs model ---- */
+
+START_TEST(apply_hp)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(run_sim("hp-elitedesk-800-g4", NULL,
+				 (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
+			 0);
+	assert_has(out, "0000:00:1f.0: group 7 -> 7 (alone)\n");
+	assert_has(out, "0000:00:1f.3: group 7 -> 8 (alone)\n");
+	assert_has(out, "0000:00:1f.6: group 7 -> 11 (alone)\n");
+	assert_has(out, "0000:00:1f.3: bound to vfio-pci, isolated\n");
+	assert_has(out, "Result: ok in ");
+	assert_has(err, "Removed 0000:00:1f.6.\n");
+	/* and then status shows the split */
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
+	assert_has(out, "Group 8\n  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
+}
+END_TEST
+
+START_TEST(apply_fault_exits_1)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(run_sim("hp-elitedesk-800-g4", "remove@0000:00:1f.4=EIO",
+				 (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
+			 1);
+	assert_has(err, "Cannot remove 0000:00:1f.4: Input/output error\n");
+	assert_has(out, "Result: failed in ");
+	/* 1f.4 was never removed: it stays in group 7 with the two after it */
+	assert_has(out, "0000:00:1f.4: group 7 -> 7 (still shared with 2 other devices)\n");
+	assert_has(out, "0000:00:1f.3: group 7 -> 9 (alone)\n");
+}
+END_TEST
+
+START_TEST(apply_refused_exits_1)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	build("hp-elitedesk-800-g4");
+	write_conf("[regroup]\nfunctions = 0000:00:1f.3 0000:00:17.0\n");
+	before = tu_tree_digest(root);
+	ck_assert_int_eq(run_sim("hp-elitedesk-800-g4", NULL,
+				 (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
+			 1);
+	after = tu_tree_digest(root);
+	assert_has(err, "Refusing to remove 0000:00:17.0: it backs the root filesystem (sda). Nothing was changed.\n");
+	assert_has(out, "0000:00:1f.3: group 7 -> unchanged (refused)\n");
+	/* only the lock file is new */
+	assert_has(after, "F /run/lock/igd-regroup.lock");
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc;
+
+	tc = tcase_create("usage");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, version_and_help);
+	tcase_add_test(tc, usage_errors_exit_2);
+	tcase_add_test(tc, bad_config_exits_2_with_path_line);
+	tcase_add_test(tc, environment_variables);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("status");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, status_hp);
+	tcase_add_test(tc, status_split_hp);
+	tcase_add_test(tc, status_without_iommu);
+	tcase_add_test(tc, status_real_host_read_only);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("check");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, check_hp_before_split);
+	tcase_add_test(tc, check_failures);
+	tcase_add_test(tc, check_no_iommu_no_vfio);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("dry-run");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, dry_run_hp_writes_nothing);
+	tcase_add_test(tc, dry_run_refuses_root_disk);
+	tcase_add_test(tc, dry_run_n100_has_no_network_step);
+	tcase_add_test(tc, dry_run_esprimo);
+	tcase_add_test(tc, dry_run_nothing_configured);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("apply");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, apply_hp);
+	tcase_add_test(tc, apply_fault_exits_1);
+	tcase_add_test(tc, apply_refused_exits_1);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cli_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

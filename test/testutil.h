@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Helpers for the Check suites: temp trees, files, log capture. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "context.h"
+
+/* A fresh directory under $TMPDIR (or /tmp), mode 0700. Aborts the test on failure. */
+char *tu_mkdtemp(void);
+/* rm -rf, for a tree made by tu_mkdtemp; does not follow symlinks. */
+void tu_rm_rf(const char *path);
+
+/* Writes dir/rel (parents created), exactly content. Aborts the test on failure. */
+void tu_write_file(const char *dir, const char *rel, const char *content);
+void tu_write_file_mode(const char *dir, const char *rel, const char *content, unsigned mode);
+void tu_symlink(const char *dir, const char *rel, const char *target);
+void tu_mkdir_p(const char *dir, const char *rel);
+/* Malloc'd "dir/rel". */
+char *tu_path(const char *dir, const char *rel);
+/* Reads a whole file into a malloc'd string; NULL if it cannot be read. */
+char *tu_read_file(const char *path);
+
+/* Log capture: every message of the context appended as "<prio>|<msg>\n". */
+struct tu_log {
+	char *buf;
+	size_t len;
+};
+void tu_log_fn(void *userdata, int priority, const char *msg);
+void tu_log_reset(struct tu_log *log);
+bool tu_log_contains(const struct tu_log *log, const char *needle);
+/* The number of captured lines. */
+size_t tu_log_lines(const struct tu_log *log);
+
+/* A context rooted at root with logging captured into log (LOG_DEBUG level). */
+struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log);
+
+/*
+ * Runs argv[0] (a path) with extra environment entries ("NAME=value", NULL
+ * terminated; may be NULL), stdin from /dev/null; captures stdout and stderr
+ * (malloc'd). Returns the exit status, or 128+signal.
+ */
+int tu_run(char *const argv[], char *const env[], char **ret_out, char **ret_err);
+
+/* Every entry under dir with its type and its content or link target, sorted: equal strings = equal trees. */
+char *tu_tree_digest(const char *dir);
+
+/* The build directory ($IGD_TEST_BUILDDIR, default "build"), with rel appended; malloc'd. */
+char *tu_build_path(const char *rel);

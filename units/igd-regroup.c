@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * igd-regroup: the boot program run by igd-regroup.service and the admin's
+ * command line. Parses arguments, loads the config, calls the library,
+ * prints, exits: 0 ok, 1 a failure or a failed check, 2 bad usage or config.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "config.h"
+#include "context.h"
+#include "engine.h"
+#include "plan.h"
+#include "snapshot.h"
+#include "status.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: igd-regroup [OPTIONS] COMMAND\n"
+		"\n"
+		"Split the Intel PCH functions (0000:00:1f.*) into IOMMU groups of their own\n"
+		"and bind the passthrough devices to vfio-pci.\n"
+		"\n"
+		"Commands:\n"
+		"  status            show the PCI devices grouped by IOMMU group\n"
+		"  check             check the prerequisites (config, IOMMU, vfio-pci, devices)\n"
+		"  apply             remove the configured functions, rescan, wait for them,\n"
+		"                    bind the [vfio] devices to vfio-pci, verify\n"
+		"  apply --dry-run   show what apply would do; write nothing\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE  config file (default %s, env %s)\n"
+		"  -r, --root DIR     filesystem root holding sys/, proc/, run/ (default /, env %s)\n"
+		"  -n, --dry-run      with apply: print the plan only\n"
+		"  -v, --verbose      also print debug messages\n"
+		"  -h, --help         show this help\n"
+		"  -V, --version      show the version\n",
+		IGD_DEFAULT_CONFIG, IGD_ENV_CONFIG, IGD_ENV_ROOT);
+}
+
+/* Messages go to stderr as they are: config errors must start with PATH:LINE:. */
+static void log_stderr(void *userdata, int priority, const char *msg)
+{
+	const char *prefix = priority <= LOG_ERR ? "" : priority == LOG_WARNING ? "warning: " : "";
+
+	fprintf(stderr, "%s%s\n", prefix, msg);
+}
+
+static bool want_color(void)
+{
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+
+	if (nc && *nc)
+		return false;
+	if (term && strcmp(term, "dumb") == 0)
+		return false;
+	return isatty(STDOUT_FILENO);
+}
+
+struct options {
+	const char *config;
+	const char *root;
+	bool dry_run;
+	bool verbose;
+	const char *command;
+};
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	int c;
+
+	o->config = getenv(IGD_ENV_CONFIG);
+	o->root = getenv(IGD_ENV_ROOT);
+	while ((c = getopt_long(argc, argv, "c:r:nvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'r':
+			o->root = optarg;
+			break;
+		case 'n':
+			o->dry_run = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		case 'V':
+			printf("igd-regroup %s\n", IGD_VERSION);
+			exit(EXIT_OK);
+		default:
+			fprintf(stderr, "Try 'igd-regroup --help'.\n");
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "igd-regroup: no command given.\n");
+		usage(stderr);
+		return -EINVAL;
+	}
+	o->command = argv[optind];
+	if (optind + 1 < argc) {
+		fprintf(stderr, "igd-regroup: unexpected argument '%s'.\n", argv[optind + 1]);
+		return -EINVAL;
+	}
+	if (o->root && *o->root && o->root[0] != '/') {
+		fprintf(stderr, "igd-regroup: --root must be an absolute path, not '%s'.\n", o->root);
+		return -EINVAL;
+	}
+	if (o->config && !*o->config) {
+		fprintf(stderr, "igd-regroup: --config must not be empty.\n");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int cmd_status(struct igd_ctx *ctx, struct igd_config *cfg, bool have_cfg)
+{
+	struct snapshot snap = {};
+	int r = snapshot_read(ctx, &snap);
+
+	if (r < 0)
+		return EXIT_FAIL;
+	status_print(stdout, &snap, have_cfg ? cfg : NULL, want_color());
+	snapshot_done(&snap);
+	return EXIT_OK;
+}
+
+static int cmd_check(struct igd_ctx *ctx, struct igd_config *cfg)
+{
+	struct snapshot snap = {};
+	struct check_report rep = {};
+	int r, ret;
+
+	r = snapshot_read(ctx, &snap);
+	if (r < 0)
+		return EXIT_FAIL;
+	r = check_run(ctx, cfg, &snap, &rep);
+	if (r < 0) {
+		igd_log_errno(ctx, LOG_ERR, r, "check failed: %m");
+		snapshot_done(&snap);
+		return EXIT_FAIL;
+	}
+	check_report_print(stdout, &rep, want_color());
+	ret = check_report_failed(&rep) ? EXIT_FAIL : EXIT_OK;
+	check_report_done(&rep);
+	snapshot_done(&snap);
+	return ret;
+}
+
+/* A bad config still gets its FAIL line, and the checks that do not need it run. */
+static int cmd_check_bad_config(struct igd_ctx *ctx)
+{
+	struct igd_config defaults = {};
+	struct snapshot snap = {};
+	struct check_report rep = {};
+
+	printf("FAIL config    %s is not valid (see the messages above)\n", igd_ctx_config_path(ctx));
+	if (config_init_defaults(&defaults) == 0 && snapshot_read(ctx, &snap) == 0 &&
+	    check_run(ctx, &defaults, &snap, &rep) == 0) {
+		/* item 0 is the config line, which would claim the defaults valid */
+		struct check_report rest = { .items = rep.items + 1, .n = rep.n - 1 };
+		check_report_print(stdout, &rest, want_color());
+	}
+	check_report_done(&rep);
+	snapshot_done(&snap);
+	config_done(&defaults);
+	return EXIT_USAGE;
+}
+
+static int cmd_apply_dry_run(struct igd_ctx *ctx, struct igd_config *cfg)
+{
+	struct snapshot snap = {};
+	struct plan plan = {};
+	int r, ret;
+
+	r = snapshot_read(ctx, &snap);
+	if (r < 0)
+		return EXIT_FAIL;
+	r = plan_build(cfg, &snap, &plan);
+	if (r < 0) {
+		igd_log_errno(ctx, LOG_ERR, r, "cannot build the plan: %m");
+		snapshot_done(&snap);
+		return EXIT_FAIL;
+	}
+	printf("Dry run: nothing is written.\n");
+	plan_print(stdout, &plan, cfg, ctx);
+	/* the dry run fails where apply would refuse */
+	ret = plan.n_refused || plan.n_missing_binds ? EXIT_FAIL : EXIT_OK;
+	plan_done(&plan);
+	snapshot_done(&snap);
+	return ret;
+}
+
+static int cmd_apply(struct igd_ctx *ctx, struct igd_config *cfg)
+{
+	struct engine_options opts = { .functions = &cfg->functions };
+	struct engine_result res = {};
+	int r, ret;
+
+	r = engine_run(ctx, cfg, &opts, &res);
+	if (r < 0)
+		return EXIT_FAIL; /* logged: lock, snapshot */
+	if (res.outcome != ENGINE_NOTHING)
+		engine_result_print(stdout, &res);
+	/* the journal belongs to the host: not for a run on another root */
+	if (igd_ctx_root_is_host(ctx))
+		(void)engine_result_journal(&res, "igd-regroup");
+	ret = engine_exit_status(&res);
+	engine_result_done(&res);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_(igd_ctx_freep) struct igd_ctx *ctx = NULL;
+	struct options o = {};
+	struct igd_config cfg = {};
+	bool have_cfg = false;
+	int r, ret;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return EXIT_USAGE;
+
+	bool is_status = strcmp(o.command, "status") == 0;
+	bool is_check = strcmp(o.command, "check") == 0;
+	bool is_apply = strcmp(o.command, "apply") == 0;
+	if (!is_status && !is_check && !is_apply) {
+		fprintf(stderr, "igd-regroup: unknown command '%s'. Try 'igd-regroup --help'.\n",
+			o.command);
+		return EXIT_USAGE;
+	}
+	if (o.dry_run && !is_apply) {
+		fprintf(stderr, "igd-regroup: --dry-run only goes with apply.\n");
+		return EXIT_USAGE;
+	}
+
+	r = igd_ctx_new(o.root, o.config, &ctx);
+	if (r < 0) {
+		fprintf(stderr, "igd-regroup: %s\n", strerror(-r));
+		return EXIT_FAIL;
+	}
+	igd_ctx_set_log_fn(ctx, log_stderr, NULL);
+	igd_ctx_set_log_level(ctx, o.verbose ? LOG_DEBUG : LOG_INFO);
+
+	if (is_status && !o.config && access(igd_ctx_config_path(ctx), F_OK) < 0 && errno == ENOENT) {
+		/* status is useful before anything is configured */
+		fprintf(stderr, "note: no config at %s; showing the devices without marks.\n",
+			igd_ctx_config_path(ctx));
+	} else {
+		r = config_load(ctx, igd_ctx_config_path(ctx), &cfg);
+		if (r < 0 && is_check)
+			return cmd_check_bad_config(ctx);
+		if (r < 0)
+			return EXIT_USAGE;
+		have_cfg = true;
+	}
+
+	if (is_status)
+		ret = cmd_status(ctx, &cfg, have_cfg);
+	else if (is_check)
+		ret = cmd_check(ctx, &cfg);
+	else if (o.dry_run)
+		ret = cmd_apply_dry_run(ctx, &cfg);
+	else
+		ret = cmd_apply(ctx, &cfg);
+	config_done(&cfg);
+	return ret;
+}
