@@ -83,7 +83,7 @@ check: $(PROGS) $(TEST_BINS) $(TEST_TOOLS)
 		echo "== $$t"; \
 		IGD_TEST_SRCDIR=$(CURDIR)/test IGD_TEST_BUILDDIR=$(CURDIR)/$(B) $(TEST_WRAPPER) $$t; \
 	done
-	@for s in test/*.sh; do \
+	@for s in test/test-*.sh; do \
 		[ -e "$$s" ] || continue; \
 		echo "== $$s"; \
 		IGD_TEST_SRCDIR=$(CURDIR)/test IGD_TEST_BUILDDIR=$(CURDIR)/$(B) sh $$s || exit 1; \
@@ -93,13 +93,25 @@ check: $(PROGS) $(TEST_BINS) $(TEST_TOOLS)
 demo: $(PROGS) $(TEST_TOOLS)
 	sh test/demo.sh $(B)
 
+# Figures for apply on the simulated sysfs (see test/bench-sim.sh).
+bench-sim: $(PROGS) $(TEST_TOOLS)
+	B=$(B) sh test/bench-sim.sh
+
 install: all
 	install -D -m 0755 $(B)/igd-regroup $(DESTDIR)$(SBINDIR)/igd-regroup
 	install -D -m 0644 conf/igd-regroup.conf $(DESTDIR)$(SYSCONFDIR)/igd-regroup.conf
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|g' units/igd-regroup.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/igd-regroup.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/igd-regroup.service
+	install -D -m 0644 units/igd-regroup.8 $(DESTDIR)$(MANDIR)/man8/igd-regroup.8
+	install -D -m 0644 conf/igd-regroup.conf.5 $(DESTDIR)$(MANDIR)/man5/igd-regroup.conf.5
 
 clean:
 	rm -rf build build-*
 
-.PHONY: all check demo install clean
+.PHONY: all check demo bench-sim install clean
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# The real-kernel lab (test/lab/): make lab, make demo-lab, make bench.
+-include test/lab/lab.mk
