@@ -37,7 +37,7 @@ LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 LIB_A := $(B)/libigd.a
 
-PROGS := $(B)/igd-regroup
+PROGS := $(B)/igd-regroup $(B)/igd-regroup-hook $(B)/igd-regroup-netnotify
 TEST_SUITES := $(patsubst test/%.c,%,$(wildcard test/test-*.c))
 TEST_BINS := $(TEST_SUITES:%=$(B)/test/%)
 TEST_HELPER_SRCS := $(filter-out test/test-%.c,$(wildcard test/*.c))
@@ -60,6 +60,12 @@ $(LIB_A): $(LIB_OBJS)
 $(B)/igd-regroup: $(B)/units/igd-regroup.o $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+$(B)/igd-regroup-hook: $(B)/hook/igd-regroup-hook.o $(LIB_A)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(B)/igd-regroup-netnotify: $(B)/units/igd-regroup-netnotify.o $(LIB_A)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
 # Test programs are linked with the sysfs model (test/sim.c): every write(2)
 # goes through it, and it applies those aimed at the simulated sysfs.
 TEST_LDFLAGS := -Wl,--wrap=write -pthread
@@ -67,14 +73,17 @@ TEST_LDFLAGS := -Wl,--wrap=write -pthread
 $(B)/test/test-%: $(B)/test/test-%.o $(TEST_HELPER_OBJS) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
 
-# The real igd-regroup (same main, same library) on the sysfs model.
+# The real programs (same mains, same library) on the sysfs model.
 $(B)/test/igd-regroup-sim: $(B)/units/igd-regroup.o $(B)/test/tools/sim_env.o $(TEST_HELPER_OBJS) $(LIB_A)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
+
+$(B)/test/igd-regroup-hook-sim: $(B)/hook/igd-regroup-hook.o $(B)/test/tools/sim_env.o $(TEST_HELPER_OBJS) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
 
 $(B)/test/mkfixture: $(B)/test/tools/mkfixture.o $(TEST_HELPER_OBJS) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
 
-TEST_TOOLS := $(B)/test/igd-regroup-sim $(B)/test/mkfixture
+TEST_TOOLS := $(B)/test/igd-regroup-sim $(B)/test/igd-regroup-hook-sim $(B)/test/mkfixture
 
 # Each suite is its own binary; Check forks per test, so no test sees another's state.
 # TEST_WRAPPER lets CI run the same binaries under valgrind.
@@ -96,14 +105,21 @@ demo: $(PROGS) $(TEST_TOOLS)
 # Figures for apply on the simulated sysfs (see test/bench-sim.sh).
 bench-sim: $(PROGS) $(TEST_TOOLS)
 	B=$(B) sh test/bench-sim.sh
+	B=$(B) sh test/bench-hook.sh
 
 install: all
 	install -D -m 0755 $(B)/igd-regroup $(DESTDIR)$(SBINDIR)/igd-regroup
+	install -D -m 0755 $(B)/igd-regroup-hook $(DESTDIR)$(LIBEXECDIR)/igd-regroup-hook
+	install -D -m 0755 $(B)/igd-regroup-netnotify $(DESTDIR)$(LIBEXECDIR)/igd-regroup-netnotify
 	install -D -m 0644 conf/igd-regroup.conf $(DESTDIR)$(SYSCONFDIR)/igd-regroup.conf
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|g' units/igd-regroup.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/igd-regroup.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/igd-regroup.service
+	sed 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' units/igd-regroup-netnotify.service.in > $(DESTDIR)$(SYSTEMDUNITDIR)/igd-regroup-netnotify.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/igd-regroup-netnotify.service
 	install -D -m 0644 units/igd-regroup.8 $(DESTDIR)$(MANDIR)/man8/igd-regroup.8
+	install -D -m 0644 hook/igd-regroup-hook.8 $(DESTDIR)$(MANDIR)/man8/igd-regroup-hook.8
+	install -D -m 0644 units/igd-regroup-netnotify.8 $(DESTDIR)$(MANDIR)/man8/igd-regroup-netnotify.8
 	install -D -m 0644 conf/igd-regroup.conf.5 $(DESTDIR)$(MANDIR)/man5/igd-regroup.conf.5
 
 clean:

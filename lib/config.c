@@ -66,6 +66,7 @@ static int parse_check_isolation(struct parser *p, const struct key_def *k, cons
 static int parse_units(struct parser *p, const struct key_def *k, const char *value);
 static int parse_action(struct parser *p, const struct key_def *k, const char *value);
 static int parse_wait_interface(struct parser *p, const struct key_def *k, const char *value);
+static int parse_chain(struct parser *p, const struct key_def *k, const char *value);
 
 #define FIELD(f) offsetof(struct igd_config, f)
 
@@ -82,6 +83,7 @@ static const struct key_def keys[] = {
 	{ .section = SECTION_HOOK, .name = "reset_functions", .list = true, .parse = parse_addr_list,
 	  .offset = FIELD(reset_functions) },
 	{ .section = SECTION_HOOK, .name = "check_isolation", .parse = parse_check_isolation },
+	{ .section = SECTION_HOOK, .name = "chain", .list = true, .parse = parse_chain },
 	{ .section = SECTION_NETWORK, .name = "units", .list = true, .parse = parse_units },
 	{ .section = SECTION_NETWORK, .name = "action", .parse = parse_action },
 	{ .section = SECTION_NETWORK, .name = "wait_interface", .parse = parse_wait_interface },
@@ -490,6 +492,30 @@ static int parse_wait_interface(struct parser *p, const struct key_def *k, const
 	return 0;
 }
 
+/* An absolute path with no "." or ".." components; empty: no chained hookscript. */
+static int parse_chain(struct parser *p, const struct key_def *k, const char *value)
+{
+	char *s;
+
+	if (*value) {
+		if (value[0] != '/')
+			return report(p, "invalid path '%s' for '%s' (must be absolute)", value, k->name);
+		for (const char *c = value; *c; c++)
+			if (isspace((unsigned char)*c))
+				return report(p, "invalid path '%s' for '%s' (no blanks)", value, k->name);
+		for (const char *c = value; (c = strstr(c, "/.")); c++)
+			if (c[2] == '/' || c[2] == '\0' || (c[2] == '.' && (c[3] == '/' || c[3] == '\0')))
+				return report(p, "invalid path '%s' for '%s' (no '.' or '..' components)",
+					      value, k->name);
+	}
+	s = *value ? strdup(value) : NULL;
+	if (*value && !s)
+		return oom(p);
+	free(p->cfg.chain);
+	p->cfg.chain = s;
+	return 0;
+}
+
 /* ---- lines ---- */
 
 static const struct key_def *find_key(enum section section, const char *name)
@@ -796,6 +822,7 @@ void config_done(struct igd_config *cfg)
 	free(cfg->reset_functions.v);
 	strv_free(cfg->units, cfg->n_units);
 	free(cfg->wait_interface);
+	free(cfg->chain);
 	*cfg = (struct igd_config){};
 }
 

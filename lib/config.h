@@ -58,6 +58,7 @@ struct igd_config {
 	enum reset_phase reset_phase;
 	struct addr_list reset_functions; /* empty: the [regroup] functions */
 	bool check_isolation;
+	char *chain; /* another hookscript run after ours with the same arguments, or NULL */
 
 	/* [network] */
 	char **units;

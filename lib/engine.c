@@ -10,6 +10,7 @@
 #include "plan.h"
 #include "snapshot.h"
 #include "sysfs.h"
+#include "systemd_units.h"
 #include "time_util.h"
 #include "vfio.h"
 
@@ -121,9 +122,11 @@ static int rescan(const struct igd_ctx *ctx, uint64_t deadline)
 	}
 }
 
+/* A group member that does not stop a [vfio] device from being passed through alone. */
 static bool in_group_ok(const struct pci_device *o, const struct igd_config *cfg)
 {
-	return o->is_bridge || addr_list_contains(&cfg->vfio_devices, &o->addr);
+	return o->is_bridge || addr_list_contains(&cfg->vfio_devices, &o->addr) ||
+	       !pci_device_used_by_host(o, 0);
 }
 
 static void describe_group_others(const struct snapshot *snap, const struct pci_device *d,
@@ -152,7 +155,7 @@ static size_t count_others(const struct snapshot *snap, const struct pci_device 
 
 /* Fills the "after" half of the result from a fresh snapshot; returns the number of problems. */
 static size_t verify(const struct igd_ctx *ctx, const struct igd_config *cfg,
-		     const struct snapshot *snap, struct engine_result *r)
+		     const struct addr_list *cycled, const struct snapshot *snap, struct engine_result *r)
 {
 	size_t problems = 0;
 
@@ -200,13 +203,17 @@ static size_t verify(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		describe_group_others(snap, d, cfg, m);
 		fclose(m);
 		b->isolated = !others || !*others;
-		if (!b->isolated) {
+		if (!b->isolated && addr_list_contains(cycled, &b->addr))
 			log_error(ctx,
 				  "%s is still in IOMMU group %d with host devices: %s. This kernel "
 				  "and hardware did not split it; it cannot be passed through alone.",
 				  PCI_ADDR_STR(&b->addr), d->iommu_group, others);
-			problems++;
-		}
+		else if (!b->isolated)
+			log_error(ctx,
+				  "%s is in IOMMU group %d with host devices: %s; it was not cycled "
+				  "(it is not among the functions this run removes).",
+				  PCI_ADDR_STR(&b->addr), d->iommu_group, others);
+		problems += !b->isolated;
 	}
 	return problems;
 }
@@ -364,6 +371,11 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		log_refusals(ctx, &plan);
 		r.outcome = ENGINE_REFUSED;
 		r.error = -EPERM;
+		r.refused_held = true;
+		for (size_t i = 0; i < plan.n_functions; i++)
+			if (plan.functions[i].refusal != REFUSE_NONE &&
+			    plan.functions[i].refusal != REFUSE_VFIO_IN_USE)
+				r.refused_held = false;
 		goto out;
 	}
 	if (plan.n_missing_binds) {
@@ -488,14 +500,19 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	k = snapshot_read(ctx, &after);
 	if (k < 0) {
 		fail = fail ? fail : k;
-	} else if (verify(ctx, cfg, &after, &r) > 0 && !fail)
+	} else if (verify(ctx, cfg, opts->functions, &after, &r) > 0 && !fail)
 		fail = -EIO;
 
-	if (r.n_nics)
+	/* Hand the network over to the notifier: queued, not waited for (it
+	   takes the lock this run still holds); its failure to start is logged
+	   and leaves this run's outcome alone. */
+	if (r.n_nics) {
 		log_notice(ctx, "The host network was up on %s%s%s and went away with the removal: "
 				"%s brings it back.",
 			   r.nics[0].ifname, r.nics[0].bridge ? " in " : "",
 			   r.nics[0].bridge ? r.nics[0].bridge : "", NETRECORD_UNIT);
+		(void)units_start_handover(ctx, NETRECORD_UNIT);
+	}
 
 	if (fail) {
 		r.outcome = ENGINE_FAILED;

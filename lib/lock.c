@@ -29,14 +29,16 @@ static int read_pid(int fd)
 
 int igd_lock_take(const struct igd_ctx *ctx, unsigned timeout_ms)
 {
+	_cleanup_(freep) char *run = igd_path(ctx, "/run");
 	_cleanup_(freep) char *dir = igd_path(ctx, "/run/lock");
 	_cleanup_(freep) char *path = igd_path(ctx, "/run/lock/igd-regroup.lock");
 	_cleanup_(closep) int fd = -1;
 	uint64_t deadline;
 
-	if (!dir || !path)
+	if (!run || !dir || !path)
 		return -ENOMEM;
-	if (mkdir(dir, 01777) < 0 && errno != EEXIST)
+	/* both exist on a booted host; a bare test root may have neither */
+	if ((mkdir(run, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 01777) < 0 && errno != EEXIST))
 		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot create %s: %m", dir);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0)

@@ -65,5 +65,10 @@ const struct pci_device *snapshot_find(const struct snapshot *snap, const struct
 size_t snapshot_group_size(const struct snapshot *snap, int group);
 
 bool pci_device_uses_storage(const struct pci_device *d); /* a block dev mounted, swap or root */
+/*
+ * The host uses d: it has a driver other than vfio-pci or pci-stub, or one of
+ * those and a running VM other than vmid (0: any VM) holds its group.
+ */
+bool pci_device_used_by_host(const struct pci_device *d, uint32_t vmid);
 /* A netdev with IFF_UP: the host configured it up, with or without a link. */
 bool pci_device_has_up_netdev(const struct pci_device *d);

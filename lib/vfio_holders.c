@@ -134,3 +134,12 @@ int vfio_holders_fill(const struct igd_ctx *ctx, struct snapshot *snap)
 			snap->devices[i].vfio_holder_vmid = vmid_of_pid(ctx, snap->devices[i].vfio_holder_pid);
 	return 0;
 }
+
+bool pci_device_used_by_host(const struct pci_device *d, uint32_t vmid)
+{
+	if (!d->driver)
+		return false;
+	if (strcmp(d->driver, "vfio-pci") != 0 && strcmp(d->driver, "pci-stub") != 0)
+		return true;
+	return d->vfio_holder_pid != 0 && (vmid == 0 || d->vfio_holder_vmid != vmid);
+}

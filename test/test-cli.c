@@ -251,7 +251,7 @@ START_TEST(dry_run_hp_writes_nothing)
 	before = tu_tree_digest(root);
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 0);
 	after = tu_tree_digest(root);
-	ck_assert_str_eq(before, after);
+	tu_assert_same_tree(before, after);
 	assert_has(out, "Dry run: nothing is written.\nRemove, in this order:\n"
 			"  1. 0000:00:1f.0 [8086:a306] Q370 Chipset LPC/eSPI Controller  group 7 (5 devices)  driver none\n"
 			"  2. 0000:00:1f.3 [8086:a348] Cannon Lake PCH cAVS  group 7 (5 devices)  driver snd_hda_intel\n");
@@ -272,7 +272,7 @@ START_TEST(dry_run_refuses_root_disk)
 	before = tu_tree_digest(root);
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 1);
 	after = tu_tree_digest(root);
-	ck_assert_str_eq(before, after);
+	tu_assert_same_tree(before, after);
 	assert_has(out, "Refused: nothing would be written.\n"
 			"  0000:00:17.0 must not be removed: it backs the root filesystem (sda)\n");
 }

@@ -729,6 +729,14 @@ static const struct bad bad_keys[] = {
 	  "duplicate key 'functions' in section [regroup] (first set on line 2)" },
 };
 
+static const struct bad bad_chain[] = {
+	{ "[hook]\nchain = hooks/mine.sh\n", 2, "invalid path 'hooks/mine.sh' for 'chain' (must be absolute)" },
+	{ "[hook]\nchain = /var/lib/vz/../x.sh\n", 2,
+	  "invalid path '/var/lib/vz/../x.sh' for 'chain' (no '.' or '..' components)" },
+	{ "[hook]\nchain = /root/./x.sh\n", 2, "invalid path '/root/./x.sh' for 'chain' (no '.' or '..' components)" },
+	{ "[hook]\nchain = /root/my hook.sh\n", 2, "invalid path '/root/my hook.sh' for 'chain' (no blanks)" },
+};
+
 static const struct bad bad_empty[] = {
 	{ "[regroup]\ntimeout_ms =\n", 2, "empty value for 'timeout_ms'" },
 	{ "[hook]\nreset_phase = \n", 2, "empty value for 'reset_phase'" },
@@ -865,6 +873,25 @@ END_TEST
 START_TEST(bad_key)
 {
 	expect_bad(&bad_keys[_i]);
+}
+END_TEST
+
+START_TEST(bad_chain_value)
+{
+	expect_bad(&bad_chain[_i]);
+}
+END_TEST
+
+START_TEST(chain_accepted)
+{
+	struct igd_config c = {};
+
+	ck_assert_int_eq(config_parse_string(ctx, "t.conf", "[hook]\nchain = /root/hooks/vm100.sh\n", &c), 0);
+	ck_assert_str_eq(c.chain, "/root/hooks/vm100.sh");
+	config_done(&c);
+	ck_assert_int_eq(config_parse_string(ctx, "t.conf", "[hook]\nchain =\n", &c), 0);
+	ck_assert_ptr_null(c.chain);
+	config_done(&c);
 }
 END_TEST
 
@@ -1161,6 +1188,8 @@ static Suite *config_suite(void)
 	ADD_LOOP(s, "bad-section", bad_section, bad_sections);
 	ADD_LOOP(s, "bad-key", bad_key, bad_keys);
 	ADD_LOOP(s, "bad-empty", bad_empty_value, bad_empty);
+	ADD_LOOP(s, "bad-chain", bad_chain_value, bad_chain);
+	tcase_add_test(tcase(s, "chain"), chain_accepted);
 	ADD_LOOP(s, "bad-address", bad_address, bad_addresses);
 	ADD_LOOP(s, "bad-number", bad_number, bad_numbers);
 	ADD_LOOP(s, "bad-enum", bad_enum, bad_enums);

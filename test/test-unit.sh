@@ -33,3 +33,19 @@ prop Wants | grep -qw network-pre.target || fail "no Wants=network-pre.target"
 prop Type | grep -qw oneshot || fail "not Type=oneshot"
 prop RemainAfterExit | grep -qw yes || fail "not RemainAfterExit=yes"
 echo "test-unit: igd-regroup.service verifies; ordering as required"
+
+# The notifier's unit: started over D-Bus by the engine, never at boot.
+nunit=$T/usr/lib/systemd/system/igd-regroup-netnotify.service
+[ -f "$nunit" ] || fail "make install did not install igd-regroup-netnotify.service"
+grep -q '^ExecStart=/usr/lib/igd-regroup/igd-regroup-netnotify$' "$nunit" ||
+	fail "ExecStart is not /usr/lib/igd-regroup/igd-regroup-netnotify"
+sed "s|/usr/lib/igd-regroup/igd-regroup-netnotify|$T/usr/lib/igd-regroup/igd-regroup-netnotify|" \
+	"$nunit" > "$T/igd-regroup-netnotify.service"
+out=$(MANPATH="$T/usr/share/man" systemd-analyze verify "$T/igd-regroup-netnotify.service" 2>&1) || true
+if [ -n "$out" ]; then
+	echo "$out" >&2
+	fail "systemd-analyze verify of igd-regroup-netnotify.service is not clean"
+fi
+grep -q '^Type=oneshot$' "$nunit" || fail "igd-regroup-netnotify.service is not Type=oneshot"
+! grep -q '^\[Install\]' "$nunit" || fail "igd-regroup-netnotify.service must be static (no [Install])"
+echo "test-unit: igd-regroup-netnotify.service verifies; oneshot, static"

@@ -278,3 +278,14 @@ char *tu_build_path(const char *rel)
 
 	return tu_path(b && *b ? b : "build", rel);
 }
+
+void tu_assert_same_tree(const char *before, const char *after)
+{
+	size_t i = 0, line = 0;
+
+	/* Check cannot carry a message the size of a tree: show where it differs */
+	while (before[i] && before[i] == after[i])
+		if (before[i++] == '\n')
+			line = i;
+	ck_assert_msg(before[i] == after[i], "the tree changed; first difference near: %.200s", after + line);
+}

@@ -46,5 +46,8 @@ int tu_run(char *const argv[], char *const env[], char **ret_out, char **ret_err
 /* Every entry under dir with its type and its content or link target, sorted: equal strings = equal trees. */
 char *tu_tree_digest(const char *dir);
 
+/* Fails the test, naming the first line that differs, unless two tree digests are equal. */
+void tu_assert_same_tree(const char *before, const char *after);
+
 /* The build directory ($IGD_TEST_BUILDDIR, default "build"), with rel appended; malloc'd. */
 char *tu_build_path(const char *rel);

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "context.h"
 #include "engine.h"
+#include "hook_install.h"
 #include "plan.h"
 #include "snapshot.h"
 #include "status.h"
@@ -34,6 +35,9 @@ static void usage(FILE *out)
 		"  apply             remove the configured functions, rescan, wait for them,\n"
 		"                    bind the [vfio] devices to vfio-pci, verify\n"
 		"  apply --dry-run   show what apply would do; write nothing\n"
+		"  install-hook [STORAGE]\n"
+		"                    link the hookscript into STORAGE's snippets (default local)\n"
+		"                    and print the qm set line that attaches it to a VM\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE  config file (default %s, env %s)\n"
@@ -71,6 +75,7 @@ struct options {
 	bool dry_run;
 	bool verbose;
 	const char *command;
+	const char *argument; /* install-hook's STORAGE */
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -119,6 +124,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -EINVAL;
 	}
 	o->command = argv[optind];
+	if (strcmp(o->command, "install-hook") == 0 && optind + 1 < argc)
+		o->argument = argv[++optind];
 	if (optind + 1 < argc) {
 		fprintf(stderr, "igd-regroup: unexpected argument '%s'.\n", argv[optind + 1]);
 		return -EINVAL;
@@ -231,6 +238,22 @@ static int cmd_apply(struct igd_ctx *ctx, struct igd_config *cfg)
 	return ret;
 }
 
+static int cmd_install_hook(struct igd_ctx *ctx, const char *storage)
+{
+	_cleanup_(freep) char *link = NULL;
+	const char *target = IGD_LIBEXECDIR "/igd-regroup-hook";
+	int r;
+
+	r = hook_install(ctx, storage, target, &link);
+	if (r < 0)
+		return EXIT_FAIL;
+	printf("%s -> %s\n"
+	       "Attach it to a VM with:\n"
+	       "  qm set VMID --hookscript %s:snippets/%s\n",
+	       link, target, storage, HOOK_SNIPPET_NAME);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	_cleanup_(igd_ctx_freep) struct igd_ctx *ctx = NULL;
@@ -245,7 +268,8 @@ int main(int argc, char **argv)
 	bool is_status = strcmp(o.command, "status") == 0;
 	bool is_check = strcmp(o.command, "check") == 0;
 	bool is_apply = strcmp(o.command, "apply") == 0;
-	if (!is_status && !is_check && !is_apply) {
+	bool is_install_hook = strcmp(o.command, "install-hook") == 0;
+	if (!is_status && !is_check && !is_apply && !is_install_hook) {
 		fprintf(stderr, "igd-regroup: unknown command '%s'. Try 'igd-regroup --help'.\n",
 			o.command);
 		return EXIT_USAGE;
@@ -262,6 +286,10 @@ int main(int argc, char **argv)
 	}
 	igd_ctx_set_log_fn(ctx, log_stderr, NULL);
 	igd_ctx_set_log_level(ctx, o.verbose ? LOG_DEBUG : LOG_INFO);
+
+	/* it links a file; the config plays no part */
+	if (is_install_hook)
+		return cmd_install_hook(ctx, o.argument ? o.argument : "local");
 
 	if (is_status && !o.config && access(igd_ctx_config_path(ctx), F_OK) < 0 && errno == ENOENT) {
 		/* status is useful before anything is configured */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * igd-regroup-hook VMID PHASE: the Proxmox hookscript
+ * (qm set VMID --hookscript local:snippets/igd-regroup-hook).
+ * Proxmox runs it as root with stdin at EOF and copies its output to the
+ * task log; a non-zero exit at pre-start aborts the start. It runs while
+ * Proxmox holds the VM's config lock: nothing here calls qm.
+ * Exit: 0 ok, 1 refused or failed, 2 bad arguments, unknown phase or bad config.
+ */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "context.h"
+#include "hook.h"
+
+extern char **environ;
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* Short lines, prefixed: they land in the Proxmox task log. */
+static void log_prefixed(void *userdata, int priority, const char *msg)
+{
+	FILE *out = priority <= LOG_WARNING ? stderr : stdout;
+
+	fprintf(out, "igd-regroup: %s%s\n", priority == LOG_WARNING ? "warning: " : "", msg);
+	fflush(out);
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage: igd-regroup-hook VMID PHASE\n"
+		     "The Proxmox VE hookscript of igd-regroup; PHASE is pre-start, post-start, "
+		     "pre-stop or post-stop.\n"
+		     "Attach it with: qm set VMID --hookscript local:snippets/igd-regroup-hook\n");
+}
+
+/* Runs [hook] chain with our two arguments; returns its exit status (or 1 if it could not run). */
+static int run_chain(const struct igd_ctx *ctx, const char *chain, char *vmid, char *phase)
+{
+	char *argv[] = { (char *)chain, vmid, phase, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int r, status;
+
+	/* say plainly what is wrong with it, before a spawn that could only report a child's exit */
+	if (access(chain, X_OK) < 0) {
+		igd_log_errno(ctx, LOG_ERR, errno, "cannot run the chained hookscript %s: %m", chain);
+		return 1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if (posix_spawn_file_actions_init(&fa) != 0)
+		return 1;
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	r = posix_spawn(&pid, chain, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (r != 0) {
+		igd_log_errno(ctx, LOG_ERR, r, "cannot run the chained hookscript %s: %m", chain);
+		return 1;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	if (WIFEXITED(status)) {
+		if (WEXITSTATUS(status))
+			log_warning(ctx, "the chained hookscript %s exited with %d.", chain, WEXITSTATUS(status));
+		return WEXITSTATUS(status);
+	}
+	log_error(ctx, "the chained hookscript %s was killed by signal %d.", chain, WTERMSIG(status));
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_(igd_ctx_freep) struct igd_ctx *ctx = NULL;
+	struct igd_config cfg = {};
+	enum hook_phase phase;
+	uint32_t vmid;
+	int r, ret = EXIT_OK;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("igd-regroup-hook %s\n", IGD_VERSION);
+		return EXIT_OK;
+	}
+	if (argc != 3 || hook_vmid_parse(argv[1], &vmid) < 0) {
+		fprintf(stderr, "igd-regroup: expected a VMID (100..999999999) and a phase.\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (hook_phase_parse(argv[2], &phase) < 0) {
+		fprintf(stderr, "igd-regroup: unknown phase '%s' for VM %u; nothing done.\n", argv[2], vmid);
+		return EXIT_USAGE;
+	}
+
+	r = igd_ctx_new(getenv(IGD_ENV_ROOT), getenv(IGD_ENV_CONFIG), &ctx);
+	if (r < 0) {
+		fprintf(stderr, "igd-regroup: %s: %s\n", IGD_ENV_ROOT, strerror(-r));
+		return EXIT_USAGE;
+	}
+	igd_ctx_set_log_fn(ctx, log_prefixed, NULL);
+
+	/* only the config is read here: the chain and the phases' settings are in it */
+	r = config_load(ctx, igd_ctx_config_path(ctx), &cfg);
+	if (r < 0)
+		return EXIT_USAGE;
+
+	if (cfg.n_vmids && !config_vmid_selected(&cfg, vmid)) {
+		if (phase == HOOK_PRE_START || hook_is_reset_phase(&cfg, phase))
+			log_info(ctx, "VM %u is not in [hook] vmids; nothing to do.", vmid);
+	} else if (phase == HOOK_PRE_START) {
+		r = hook_pre_start(ctx, &cfg, vmid);
+		ret = r == 0 ? EXIT_OK : EXIT_FAIL;
+	} else if (hook_is_reset_phase(&cfg, phase)) {
+		r = hook_reset(ctx, &cfg, vmid, phase);
+		ret = r == 0 ? EXIT_OK : EXIT_FAIL;
+	}
+	/* post-start, and pre-stop when it is not the reset phase: nothing of ours to do */
+
+	if (cfg.chain && !(phase == HOOK_PRE_START && ret != EXIT_OK)) {
+		int c = run_chain(ctx, cfg.chain, argv[1], argv[2]);
+		/* the chained script can veto a start too */
+		if (phase == HOOK_PRE_START && c != 0)
+			ret = EXIT_FAIL;
+	}
+	config_done(&cfg);
+	return ret;
+}
