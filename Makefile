@@ -127,7 +127,7 @@ clean:
 
 .PHONY: all check demo bench-sim install clean
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/lib $(B)/units $(B)/hook $(B)/test -name '*.d' -type f 2>/dev/null)
 
 # The real-kernel lab (test/lab/): make lab, make demo-lab, make bench.
 -include test/lab/lab.mk

@@ -11,13 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "context.h"
 #include "netnotify.h"
 
 #define PROGRAM "igd-regroup-netnotify"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = CLI_EXIT_OK, EXIT_FAIL = CLI_EXIT_FAIL, EXIT_USAGE = CLI_EXIT_USAGE };
 
 static void usage(FILE *out)
 {
@@ -37,19 +38,7 @@ static void usage(FILE *out)
 		IGD_DEFAULT_CONFIG, IGD_ENV_CONFIG, IGD_ENV_ROOT);
 }
 
-/* Messages go to stderr as they are (the journal, under the unit): config errors start with PATH:LINE:. */
-static void log_stderr(void *userdata _unused_, int priority, const char *msg)
-{
-	fprintf(stderr, "%s%s\n", priority == LOG_WARNING ? "warning: " : "", msg);
-}
-
-struct options {
-	const char *config;
-	const char *root;
-	bool verbose;
-};
-
-static int parse_args(int argc, char **argv, struct options *o)
+static int parse_args(int argc, char **argv, struct cli_common *o)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -61,8 +50,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	o->config = getenv(IGD_ENV_CONFIG);
-	o->root = getenv(IGD_ENV_ROOT);
+	cli_common_init(o);
 	while ((c = getopt_long(argc, argv, "c:r:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -90,15 +78,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			argv[optind]);
 		return -EINVAL;
 	}
-	if (o->root && *o->root && o->root[0] != '/') {
-		fprintf(stderr, PROGRAM ": --root must be an absolute path, not '%s'.\n", o->root);
-		return -EINVAL;
-	}
-	if (o->config && !*o->config) {
-		fprintf(stderr, PROGRAM ": --config must not be empty.\n");
-		return -EINVAL;
-	}
-	return 0;
+	return cli_common_check(PROGRAM, o);
 }
 
 int main(int argc, char **argv)
@@ -106,19 +86,14 @@ int main(int argc, char **argv)
 	_cleanup_(igd_ctx_freep) struct igd_ctx *ctx = NULL;
 	struct netnotify_options opts = {};
 	struct netnotify_result res = {};
-	struct options o = {};
+	struct cli_common o;
 	struct igd_config cfg = {};
 	int r, ret;
 
 	if (parse_args(argc, argv, &o) < 0)
 		return EXIT_USAGE;
-	r = igd_ctx_new(o.root, o.config, &ctx);
-	if (r < 0) {
-		fprintf(stderr, PROGRAM ": %s\n", strerror(-r));
+	if (cli_context(PROGRAM, &o, &ctx) < 0)
 		return EXIT_FAIL;
-	}
-	igd_ctx_set_log_fn(ctx, log_stderr, NULL);
-	igd_ctx_set_log_level(ctx, o.verbose ? LOG_DEBUG : LOG_INFO);
 
 	if (config_load(ctx, igd_ctx_config_path(ctx), &cfg) < 0)
 		return EXIT_USAGE; /* logged, PATH:LINE: first */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "cli.h"
 #include "config.h"
 #include "context.h"
 #include "engine.h"
@@ -19,7 +20,7 @@
 #include "snapshot.h"
 #include "status.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = CLI_EXIT_OK, EXIT_FAIL = CLI_EXIT_FAIL, EXIT_USAGE = CLI_EXIT_USAGE };
 
 static void usage(FILE *out)
 {
@@ -49,14 +50,6 @@ static void usage(FILE *out)
 		IGD_DEFAULT_CONFIG, IGD_ENV_CONFIG, IGD_ENV_ROOT);
 }
 
-/* Messages go to stderr as they are: config errors must start with PATH:LINE:. */
-static void log_stderr(void *userdata, int priority, const char *msg)
-{
-	const char *prefix = priority <= LOG_ERR ? "" : priority == LOG_WARNING ? "warning: " : "";
-
-	fprintf(stderr, "%s%s\n", prefix, msg);
-}
-
 static bool want_color(void)
 {
 	const char *nc = getenv("NO_COLOR");
@@ -70,10 +63,8 @@ static bool want_color(void)
 }
 
 struct options {
-	const char *config;
-	const char *root;
+	struct cli_common common;
 	bool dry_run;
-	bool verbose;
 	const char *command;
 	const char *argument; /* install-hook's STORAGE */
 };
@@ -91,21 +82,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	o->config = getenv(IGD_ENV_CONFIG);
-	o->root = getenv(IGD_ENV_ROOT);
+	cli_common_init(&o->common);
 	while ((c = getopt_long(argc, argv, "c:r:nvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			o->config = optarg;
+			o->common.config = optarg;
 			break;
 		case 'r':
-			o->root = optarg;
+			o->common.root = optarg;
 			break;
 		case 'n':
 			o->dry_run = true;
 			break;
 		case 'v':
-			o->verbose = true;
+			o->common.verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -130,15 +120,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		fprintf(stderr, "igd-regroup: unexpected argument '%s'.\n", argv[optind + 1]);
 		return -EINVAL;
 	}
-	if (o->root && *o->root && o->root[0] != '/') {
-		fprintf(stderr, "igd-regroup: --root must be an absolute path, not '%s'.\n", o->root);
-		return -EINVAL;
-	}
-	if (o->config && !*o->config) {
-		fprintf(stderr, "igd-regroup: --config must not be empty.\n");
-		return -EINVAL;
-	}
-	return 0;
+	return cli_common_check("igd-regroup", &o->common);
 }
 
 static int cmd_status(struct igd_ctx *ctx, struct igd_config *cfg, bool have_cfg)
@@ -279,19 +261,14 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	r = igd_ctx_new(o.root, o.config, &ctx);
-	if (r < 0) {
-		fprintf(stderr, "igd-regroup: %s\n", strerror(-r));
+	if (cli_context("igd-regroup", &o.common, &ctx) < 0)
 		return EXIT_FAIL;
-	}
-	igd_ctx_set_log_fn(ctx, log_stderr, NULL);
-	igd_ctx_set_log_level(ctx, o.verbose ? LOG_DEBUG : LOG_INFO);
 
 	/* it links a file; the config plays no part */
 	if (is_install_hook)
 		return cmd_install_hook(ctx, o.argument ? o.argument : "local");
 
-	if (is_status && !o.config && access(igd_ctx_config_path(ctx), F_OK) < 0 && errno == ENOENT) {
+	if (is_status && !o.common.config && access(igd_ctx_config_path(ctx), F_OK) < 0 && errno == ENOENT) {
 		/* status is useful before anything is configured */
 		fprintf(stderr, "note: no config at %s; showing the devices without marks.\n",
 			igd_ctx_config_path(ctx));

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void cli_common_init(struct cli_common *o)
+{
+	*o = (struct cli_common){
+		.config = getenv(IGD_ENV_CONFIG),
+		.root = getenv(IGD_ENV_ROOT),
+	};
+}
+
+int cli_common_check(const char *program, const struct cli_common *o)
+{
+	if (o->root && *o->root && o->root[0] != '/') {
+		fprintf(stderr, "%s: --root must be an absolute path, not '%s'.\n", program, o->root);
+		return -EINVAL;
+	}
+	if (o->config && !*o->config) {
+		fprintf(stderr, "%s: --config must not be empty.\n", program);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void log_stderr(void *userdata _unused_, int priority, const char *msg)
+{
+	fprintf(stderr, "%s%s\n", priority == LOG_WARNING ? "warning: " : "", msg);
+}
+
+int cli_context(const char *program, const struct cli_common *o, struct igd_ctx **ret)
+{
+	int r = igd_ctx_new(o->root, o->config, ret);
+
+	if (r < 0) {
+		fprintf(stderr, "%s: %s\n", program, strerror(-r));
+		return r;
+	}
+	igd_ctx_set_log_fn(*ret, log_stderr, NULL);
+	igd_ctx_set_log_level(*ret, o->verbose ? LOG_DEBUG : LOG_INFO);
+	return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the igd-regroup and igd-regroup-netnotify mains share: the common
+ * options (--config, --root, --verbose and their environment variables),
+ * their checks, and a context that logs to stderr.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "context.h"
+
+enum { CLI_EXIT_OK = 0, CLI_EXIT_FAIL = 1, CLI_EXIT_USAGE = 2 };
+
+struct cli_common {
+	const char *config; /* NULL: the default */
+	const char *root;   /* NULL: "/" */
+	bool verbose;
+};
+
+/* Defaults from $IGD_REGROUP_CONFIG and $IGD_REGROUP_ROOT. */
+void cli_common_init(struct cli_common *o);
+
+/* Checks after option parsing; prints "PROGRAM: ..." and returns -EINVAL when wrong. */
+int cli_common_check(const char *program, const struct cli_common *o);
+
+/*
+ * A context for o that logs to stderr, messages as they are (config errors
+ * must start with PATH:LINE:), warnings prefixed. Prints and returns -errno on failure.
+ */
+int cli_context(const char *program, const struct cli_common *o, struct igd_ctx **ret);
