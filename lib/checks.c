@@ -164,6 +164,40 @@ static int check_groups(const struct igd_config *cfg, const struct snapshot *sna
 	return 0;
 }
 
+/*
+ * A function of the same slot as a [regroup] function that is not listed
+ * stays behind when the others are cycled; with a multi-function LPC at
+ * 1f.0 the kernel then puts 1f.0 back in a group with it (seen on a real
+ * kernel in the lab).
+ */
+static int check_slot_siblings(const struct igd_config *cfg, const struct snapshot *snap,
+			       struct check_report *r)
+{
+	for (size_t i = 0; i < snap->n_devices; i++) {
+		const struct pci_device *d = &snap->devices[i];
+		bool sibling = false;
+		int k;
+
+		if (addr_list_contains(&cfg->functions, &d->addr))
+			continue;
+		for (size_t j = 0; j < cfg->functions.n; j++) {
+			struct pci_addr slot = cfg->functions.v[j];
+			slot.has_func = false;
+			sibling |= pci_addr_in_slot(&d->addr, &slot);
+		}
+		if (!sibling)
+			continue;
+		k = add(r, CHECK_WARN, "slot",
+			"%s (%s) is in the slot of the [regroup] functions but not listed: it is not "
+			"cycled, and the functions cycled may come back in a group with it; add it to "
+			"[regroup] functions",
+			PCI_ADDR_STR(&d->addr), d->device_name);
+		if (k < 0)
+			return k;
+	}
+	return 0;
+}
+
 int check_run(const struct igd_ctx *ctx, const struct igd_config *cfg, const struct snapshot *snap,
 	      struct check_report *ret)
 {
@@ -183,6 +217,8 @@ int check_run(const struct igd_ctx *ctx, const struct igd_config *cfg, const str
 		k = check_list_present(snap, &cfg->reset_functions, "reset", &r);
 	if (k >= 0)
 		k = check_groups(cfg, snap, &r);
+	if (k >= 0)
+		k = check_slot_siblings(cfg, snap, &r);
 	if (k < 0) {
 		check_report_done(&r);
 		return k;

@@ -294,11 +294,12 @@ int units_start_handover(const struct igd_ctx *ctx, const char *unit)
 	}
 	r = units_bus_open(&bus);
 	if (r == -ENOENT || r == -ECONNREFUSED) {
-		/* early boot: no system bus yet, and networking.service, which starts after
-		   us, configures the NIC anyway */
-		log_notice(ctx, "not starting %s: the system bus is not up yet (early boot); "
-				"networking.service configures the network when it starts.",
-			   unit);
+		/* early boot (networking.service, which starts after us, configures the NIC
+		   anyway), or a host without dbus (never a Proxmox node) */
+		log_warning(ctx, "not starting %s: the system bus is not available (early boot, or "
+				 "dbus is not running). Once it is: systemctl start %s (or run "
+				 "%s/igd-regroup-netnotify).",
+			    unit, unit, IGD_LIBEXECDIR);
 		return 1;
 	}
 	if (r >= 0)

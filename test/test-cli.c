@@ -230,6 +230,20 @@ START_TEST(check_failures)
 }
 END_TEST
 
+START_TEST(check_warns_unlisted_slot_sibling)
+{
+	/* the Esprimo has a PMC at 1f.2: left out, it stays behind with the LPC */
+	build("esprimo-q957");
+	write_conf("[regroup]\nfunctions = 00:1f.0 00:1f.3 00:1f.4 00:1f.5 00:1f.6\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "WARN slot      0000:00:1f.2 (");
+	assert_has(out, "is in the slot of the [regroup] functions but not listed");
+	write_conf("[regroup]\nfunctions = 00:1f.0 00:1f.2 00:1f.3 00:1f.4 00:1f.5 00:1f.6\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_lacks(out, "WARN slot");
+}
+END_TEST
+
 START_TEST(check_no_iommu_no_vfio)
 {
 	ck_assert_int_eq(fixture_build(root, "noiommu\ncmdline quiet\ndevice 0000:00:1f.3 8086:a348\n"), 0);
@@ -388,6 +402,7 @@ static Suite *cli_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, check_hp_before_split);
 	tcase_add_test(tc, check_failures);
+	tcase_add_test(tc, check_warns_unlisted_slot_sibling);
 	tcase_add_test(tc, check_no_iommu_no_vfio);
 	suite_add_tcase(s, tc);
 

@@ -1,0 +1,32 @@
+#!/bin/sh
+# make bench: in one boot of the lab's guest, with the network up, the same
+# five PCH functions cycled by the bare kernel work (the floor), by
+# `igd-regroup apply`, and by the seeds' passthrough-tweak.sh verbatim:
+# wall times, ratios, and how long the NIC was out of vmbr0 (see
+# scenarios/bench.sh for what each row runs).
+#
+# Usage: test/lab/bench.sh [ROUNDS]   (as root; ROUNDS default 1, or
+#        $BENCH_ROUNDS; with more, medians are reported)
+set -eu
+rounds=${1:-${BENCH_ROUNDS:-1}}
+case $rounds in '' | *[!0-9]* | 0) echo "bench.sh: ROUNDS must be a number > 0" >&2; exit 2 ;; esac
+# the boot and a round take about a minute each under QEMU without KVM
+LAB_TIMEOUT=${LAB_TIMEOUT:-$((240 + 120 * rounds))}
+LAB_DIR=$(cd "$(dirname "$0")" && pwd)
+. "$LAB_DIR/common.sh"
+
+lab_prepare
+say "booting the guest for the bench ($rounds round(s); each takes about a minute under QEMU without KVM) ..."
+t=$(date +%s)
+lab_boot bench bench hp "igd.rounds=$rounds" &
+qpid=$!
+sleep 1
+tail -n +1 -f --pid="$qpid" "$LOGS/bench.result.log" 2>/dev/null | tr -d '\r' | grep -av '^#  ' &
+wait "$qpid" && qrc=0 || qrc=$?
+wait
+if lab_verdict bench; then
+	say "bench done in $(secs_since "$t") s (details: $LOGS/bench.result.log)"
+else
+	say "the bench FAILED: $VERDICT (qemu status $qrc; console log: $LOGS/bench.console.log)"
+	exit 1
+fi

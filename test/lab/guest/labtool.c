@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * labtool: small helpers for the lab's scenario scripts, built statically on
+ * the host and run inside the guest. Lab-only; not part of igd-regroup.
+ *
+ *   labtool vfio-viable GROUP...
+ *       Opens /dev/vfio/GROUP and asks VFIO_GROUP_GET_STATUS. /dev/vfio/N
+ *       exists for a non-viable group too (a group with a device bound to a
+ *       host driver): only VFIO_GROUP_FLAGS_VIABLE says the group can be
+ *       given to a VM. Prints one line per group; exit 0 when every group is
+ *       viable, 1 when one is not, 2 when a group cannot be opened.
+ *
+ *   labtool watch-port IFACE BRIDGE
+ *       Polls /sys/class/net/IFACE/master every millisecond until SIGTERM or
+ *       SIGINT, then prints "out_ms=N outages=K out_now=0|1 back_ms=M": the
+ *       time IFACE was not a port of BRIDGE (an absent IFACE counts as out),
+ *       how many times it left, whether it is out at the end, and how long
+ *       after the first departure it was last seen coming back (-1: never).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vfio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+static int vfio_viable(int argc, char **argv)
+{
+	int ret = 0;
+
+	for (int i = 0; i < argc; i++) {
+		struct vfio_group_status st = { .argsz = sizeof(st) };
+		char path[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/dev/vfio/%s", argv[i]);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			printf("group %s: cannot open %s: %s\n", argv[i], path, strerror(errno));
+			ret = 2;
+			continue;
+		}
+		if (ioctl(fd, VFIO_GROUP_GET_STATUS, &st) < 0) {
+			printf("group %s: VFIO_GROUP_GET_STATUS: %s\n", argv[i], strerror(errno));
+			ret = 2;
+		} else if (st.flags & VFIO_GROUP_FLAGS_VIABLE) {
+			printf("group %s: viable\n", argv[i]);
+		} else {
+			printf("group %s: NOT viable (a device of the group is bound to a host driver)\n",
+			       argv[i]);
+			if (ret == 0)
+				ret = 1;
+		}
+		close(fd);
+	}
+	return ret;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int in_bridge(const char *iface, const char *bridge)
+{
+	char path[256], target[256];
+	ssize_t n;
+	const char *base;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", iface);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0)
+		return 0;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	return strcmp(base ? base + 1 : target, bridge) == 0;
+}
+
+static int watch_port(const char *iface, const char *bridge)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	long long out_total = 0, since = 0, first_out = -1, back = -1, t;
+	int was_in, outages = 0;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	was_in = in_bridge(iface, bridge);
+	t = now_us();
+	if (!was_in) {
+		since = t;
+		first_out = t;
+		outages = 1;
+	}
+	while (!stop) {
+		int now_in;
+
+		usleep(1000);
+		now_in = in_bridge(iface, bridge);
+		t = now_us();
+		if (was_in && !now_in) {
+			since = t;
+			outages++;
+			if (first_out < 0)
+				first_out = t;
+		} else if (!was_in && now_in) {
+			out_total += t - since;
+			back = t;
+		}
+		was_in = now_in;
+	}
+	t = now_us();
+	if (!was_in)
+		out_total += t - since;
+	printf("out_ms=%lld outages=%d out_now=%d back_ms=%lld\n", out_total / 1000, outages,
+	       !was_in, back >= 0 && first_out >= 0 ? (back - first_out) / 1000 : -1);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "vfio-viable") == 0)
+		return vfio_viable(argc - 2, argv + 2);
+	if (argc == 4 && strcmp(argv[1], "watch-port") == 0)
+		return watch_port(argv[2], argv[3]);
+	fprintf(stderr, "usage: labtool vfio-viable GROUP... | labtool watch-port IFACE BRIDGE\n");
+	return 2;
+}

@@ -1,0 +1,110 @@
+# make bench: in one boot, with the network up (the NIC and tap101i0 in
+# vmbr0), the same five PCH functions cycled by
+#   floor  the bare kernel work: remove 1f.0 1f.3 1f.4 1f.5 1f.6, rescan,
+#          udevadm settle
+#   ours   igd-regroup apply (it also binds 02.0, 1f.0, 1f.3 to vfio-pci and,
+#          when igd-regroup-netnotify is installed, starts it to bring the
+#          network back: its time counts in the NIC's time out of vmbr0)
+#   ours+reload  only without the notifier: igd-regroup apply, then
+#          `ifreload -a`, what the notifier's action = reload runs
+#   seed   passthrough-tweak.sh verbatim from seeds/000 (its removals, its
+#          `systemctl restart networking` and `netbird`, its `sleep 10`)
+# Per row: the command's wall time, how long the NIC was out of vmbr0, and
+# whether the VM's port tap101i0 stayed in vmbr0. Before each row the
+# network is put back as after the boot. igd.rounds=N: medians of N rounds.
+wait_boot
+rounds=${IGD_LAB_ROUNDS:-1}
+nic=$(nic_name)
+WAIT_BACK=20 # seconds a row gets to bring the NIC back by itself
+notifier=no
+systemctl cat igd-regroup-netnotify.service >/dev/null 2>&1 && notifier=yes
+
+floor() {
+	local f
+	for f in $HP_FUNCS; do echo 1 >"$PCI/$f/remove"; done
+	echo 1 >/sys/bus/pci/rescan
+	udevadm settle
+}
+ours() { igd-regroup apply; }
+ours_reload() { igd-regroup apply && ifreload -a; }
+seed() { /usr/lib/igd-lab/passthrough-tweak.sh; }
+rows="floor ours ours_reload seed"
+[ "$notifier" = no ] || rows="floor ours seed"
+
+notifier_idle() {
+	[ "$notifier" = no ] || systemctl show -P ActiveState igd-regroup-netnotify.service | grep -Eqx 'inactive|failed'
+}
+restore() { # as after the boot: the NIC and the VM port in vmbr0
+	wait_until 60 notifier_idle >/dev/null
+	[ "$(port_of "$(nic_name)")" = vmbr0 ] || ifreload -a >>"$WORK/restore.log" 2>&1
+	ip link set dev tap101i0 master vmbr0 up 2>/dev/null
+	wait_until 60 network_up >/dev/null
+	udevadm settle
+}
+
+# measure NAME: runs NAME with a watcher on the NIC's bridge membership
+measure() {
+	local name=$1 t0 t1 w out back kept
+	restore
+	"$LABTOOL" watch-port "$nic" vmbr0 >"$WORK/watch.$name" &
+	w=$!
+	sleep 0.2
+	t0=$(date +%s%N)
+	"$name" >"$WORK/bench.$name.log" 2>&1
+	t1=$(date +%s%N)
+	wait_until "$WAIT_BACK" in_bridge "$nic" vmbr0 >/dev/null
+	wait_until 60 notifier_idle >/dev/null
+	kill -TERM "$w"
+	wait "$w"
+	kept=no
+	[ "$(port_of tap101i0)" = vmbr0 ] && kept=yes
+	out=$(sed -n 's/.*out_ms=\([0-9]*\).*/\1/p' "$WORK/watch.$name")
+	back=$(sed -n 's/.*out_now=\([01]\).*/\1/p' "$WORK/watch.$name")
+	[ "$back" = 0 ] && back=yes || back=no
+	echo "$name $(((t1 - t0) / 1000000)) $out $back $kept" >>"$WORK/bench.results"
+	diag "$name: wall $(((t1 - t0) / 1000000)) ms; $(cat "$WORK/watch.$name"); tap101i0 kept: $kept"
+	diag_file "$WORK/bench.$name.log" "  $name: "
+	if [ "$name" = ours ] && [ "$notifier" = yes ]; then
+		journalctl -b -q -o cat -u igd-regroup-netnotify.service -n 8 | sed 's/^/#   notifier: /'
+	fi
+}
+
+: >"$WORK/bench.results"
+for r in $(seq 1 "$rounds"); do
+	diag "round $r of $rounds"
+	for n in $rows; do measure "$n"; done
+done
+restore
+
+median() { # median NAME FIELD
+	awk -v n="$1" -v f="$2" '$1 == n { print $f }' "$WORK/bench.results" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+last() { awk -v n="$1" -v f="$2" '$1 == n { v = $f } END { print v }' "$WORK/bench.results"; }
+secs() { awk -v m="$1" 'BEGIN { printf "%.2f s", m / 1000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "n/a" }'; }
+outage() { # outage NAME: time out of vmbr0, or that it did not come back
+	if [ "$(last "$1" 4)" = yes ]; then secs "$(median "$1" 3)"; else echo "not back within ${WAIT_BACK} s"; fi
+}
+row() { printf '%-42s %9s   %-24s %s\n' "$1" "$2" "$3" "$4"; }
+
+f=$(median floor 2) o=$(median ours 2) s=$(median seed 2)
+printf '\nbench: kernel %s, %s round(s)%s; QEMU without KVM: absolute times are slow, compare ratios\n\n' \
+	"$(uname -r)" "$rounds" "$([ "$rounds" -gt 1 ] && echo ', medians')"
+row "" "wall" "$nic out of vmbr0" "tap101i0 kept"
+row "floor: remove + rescan + udevadm settle" "$(secs "$f")" "$(outage floor)" "$(last floor 5)"
+if [ "$notifier" = yes ]; then
+	row "ours: igd-regroup apply (+ its notifier)" "$(secs "$o")" "$(outage ours)" "$(last ours 5)"
+else
+	row "ours: igd-regroup apply" "$(secs "$o")" "$(outage ours)" "$(last ours 5)"
+	row "ours + ifreload -a (the notifier, by hand)" "$(secs "$(median ours_reload 2)")" "$(outage ours_reload)" "$(last ours_reload 5)"
+fi
+row "seed: passthrough-tweak.sh (seeds/000)" "$(secs "$s")" "$(outage seed)" "$(last seed 5)"
+printf '\nours/floor = %s   seed/ours = %s' "$(ratio "$o" "$f")" "$(ratio "$s" "$o")"
+[ "$notifier" = yes ] || printf '   seed/(ours + ifreload) = %s' "$(ratio "$s" "$(median ours_reload 2)")"
+printf '\n(wall: until the command returned; the floor leaves the NIC out of vmbr0, nothing\n brings it back; each row starts from the network as after the boot)\n\n'
+
+for n in $rows; do
+	check "bench: $n ran ($(awk -v n="$n" '$1 == n' "$WORK/bench.results" | wc -l) time(s))" grep -q "^$n " "$WORK/bench.results"
+done
+check "bench: every function is present at the end" all_present $HP_FUNCS
