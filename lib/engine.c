@@ -22,14 +22,6 @@
  */
 #define AUTOPROBE_MARKER "/run/igd-regroup/autoprobe-held"
 
-static uint64_t realtime_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static int write_autoprobe(const struct igd_ctx *ctx, const char *value)
 {
 	_cleanup_(freep) char *p = igd_path(ctx, "/sys/bus/pci/drivers_autoprobe");

@@ -16,14 +16,6 @@
 #define POLL_MS 10
 #define RECORD "/run/igd-regroup/cycled-nics"
 
-static uint64_t realtime_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static const char *action_verb(enum net_action a)
 {
 	return a == NET_ACTION_RESTART ? "restart" : "reload";

@@ -124,14 +124,6 @@ static void assert_has(const char *hay, const char *needle)
 	ck_assert_msg(hay && strstr(hay, needle), "expected '%s' in:\n%s", needle, hay ? hay : "(null)");
 }
 
-static uint64_t realtime_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* The config, both parsed for in-process runs and written for the program. */
 static void load_config(const char *extra, const char *units, const char *action, unsigned timeout_ms)
 {
