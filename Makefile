@@ -136,3 +136,23 @@ clean:
 
 # The real-kernel lab (test/lab/): make lab, make demo-lab, make bench.
 -include test/lab/lab.mk
+
+# Debian package
+# deb: build/deb/igd-regroup_*.deb, built from a copy of the tree in
+# build/deb/src (make check runs inside unless DEB_BUILD_OPTIONS=nocheck),
+# then lintian on it: no error, no warning.
+# deb-install-test: that .deb in a clean Debian 12 root: apt install, run,
+# upgrade, purge (needs root and mmdebstrap).
+# deb-trixie: build, test and lintian in a clean Debian 13 root as a
+# buildd would, then the same install test in Debian 13 (root, mmdebstrap).
+deb:
+	bash test/deb/build.sh
+
+deb-install-test:
+	bash test/deb/install-test.sh bookworm
+
+deb-trixie:
+	bash test/deb/chroot-build.sh trixie
+	bash test/deb/install-test.sh trixie build/deb/trixie/igd-regroup_$(VERSION)_$$(dpkg --print-architecture).deb
+
+.PHONY: deb deb-install-test deb-trixie

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Figures for the hookscript on the HP EliteDesk fixture (split state):
 # wall time of post-start (the no-op phase; goal: under 5 ms) and of
 # pre-start (config, VM config, snapshot, isolation check), over N runs of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Figures for `igd-regroup apply` on the simulated sysfs with the HP EliteDesk
 # fixture: wall time over N fresh trees, the engine's own phase split, and
 # the system calls of one run (strace -c). The simulator's own file work is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make demo: igd-regroup on the HP EliteDesk 800 G4 of seeds/000, rebuilt as a
 # directory tree in a temporary folder, with the kernel's PCI behaviour
 # simulated (test/sim.c). Nothing on this machine is written.

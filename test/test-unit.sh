@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The unit files verify with systemd-analyze and their ordering says what the
 # boot needs: after udev and module loading, before the network and the guests.
 set -eu
