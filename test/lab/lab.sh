@@ -26,6 +26,11 @@ still-shared still-shared hp-mf -
 crash-recovery crash-recovery hp -
 safety safety hp -
 pmc-sibling pmc-sibling hp-pmc -
+hook-prestart hook-prestart hp -
+hook-mapping hook-mapping hp -
+hook-reset hook-reset hp -
+netnotify-restart netnotify-restart hp -
+boot-no-notifier boot-no-notifier hp igd.boot-unit
 '
 describe() {
 	case $1 in
@@ -36,6 +41,11 @@ describe() {
 	crash-recovery) echo "4. apply killed between remove and rescan, then recovered" ;;
 	safety) echo "5. refuses the root disk's and a mounted filesystem's function" ;;
 	pmc-sibling) echo "+. a present 1f.2 left out of the config keeps 1f.0 (multi-function) shared" ;;
+	hook-prestart) echo "hook a. pre-start refuses 1f.3 while it shares the NIC's group; passes after apply" ;;
+	hook-mapping) echo "hook c. pre-start with hostpci0: mapping=NAME (pci.cfg): refused, then passes" ;;
+	hook-reset) echo "hook b + notifier d. post-stop reset, network up: bound as configured, NIC back by reload, tap kept" ;;
+	netnotify-restart) echo "notifier e. action = restart: the NIC comes back, the VM's tap is detached" ;;
+	boot-no-notifier) echo "notifier f. igd-regroup.service at boot never starts the notifier" ;;
 	esac
 }
 

@@ -16,6 +16,14 @@
  *       time IFACE was not a port of BRIDGE (an absent IFACE counts as out),
  *       how many times it left, whether it is out at the end, and how long
  *       after the first departure it was last seen coming back (-1: never).
+ *
+ *   labtool watch-driver ADDR...
+ *       Polls the driver of each PCI function (and /sys/bus/pci/drivers_autoprobe)
+ *       every 200 microseconds until SIGTERM or SIGINT, then prints one line
+ *       each: "ADDR: vfio-pci > - > none > snd_hda_intel > vfio-pci", the
+ *       drivers in the order seen ("-": the function is absent, "none": no
+ *       driver), and "autoprobe: 1 > 0 > 1". A binding shorter than the poll
+ *       interval can be missed; one that is seen did happen.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -131,12 +139,92 @@ static int watch_port(const char *iface, const char *bridge)
 	return 0;
 }
 
+#define WATCH_MAX 8
+#define SEQ_LEN 512
+
+static void driver_now(const char *addr, char *out, size_t len)
+{
+	char path[256], target[256];
+	ssize_t n;
+	const char *base;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", addr);
+	if (access(path, F_OK) < 0) {
+		snprintf(out, len, "-");
+		return;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", addr);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0) {
+		snprintf(out, len, "none");
+		return;
+	}
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(out, len, "%s", base ? base + 1 : target);
+}
+
+static void autoprobe_now(char *out, size_t len)
+{
+	int fd = open("/sys/bus/pci/drivers_autoprobe", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, out, len - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0) {
+		snprintf(out, len, "?");
+		return;
+	}
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* appends " > now" to seq when now differs from last */
+static void seq_add(char *seq, char *last, const char *now)
+{
+	size_t l = strlen(seq);
+
+	if (strcmp(last, now) == 0)
+		return;
+	snprintf(seq + l, SEQ_LEN - l, "%s%s", l ? " > " : "", now);
+	snprintf(last, 256, "%s", now);
+}
+
+static int watch_driver(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	static char seq[WATCH_MAX + 1][SEQ_LEN], last[WATCH_MAX + 1][256];
+	char now[256];
+	int n = argc < WATCH_MAX ? argc : WATCH_MAX;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	for (int i = 0; i <= n; i++)
+		last[i][0] = seq[i][0] = '\0';
+	while (!stop) {
+		for (int i = 0; i < n; i++) {
+			driver_now(argv[i], now, sizeof(now));
+			seq_add(seq[i], last[i], now);
+		}
+		autoprobe_now(now, sizeof(now));
+		seq_add(seq[n], last[n], now);
+		usleep(200);
+	}
+	for (int i = 0; i < n; i++)
+		printf("%s: %s\n", argv[i], seq[i]);
+	printf("autoprobe: %s\n", seq[n]);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "vfio-viable") == 0)
 		return vfio_viable(argc - 2, argv + 2);
 	if (argc == 4 && strcmp(argv[1], "watch-port") == 0)
 		return watch_port(argv[2], argv[3]);
-	fprintf(stderr, "usage: labtool vfio-viable GROUP... | labtool watch-port IFACE BRIDGE\n");
+	if (argc >= 3 && strcmp(argv[1], "watch-driver") == 0)
+		return watch_driver(argc - 2, argv + 2);
+	fprintf(stderr, "usage: labtool vfio-viable GROUP... | labtool watch-port IFACE BRIDGE | "
+			"labtool watch-driver ADDR...\n");
 	return 2;
 }

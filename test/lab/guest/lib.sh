@@ -160,12 +160,144 @@ run_igd() {
 	diag_file "$WORK/$name.err" "  stderr: "
 }
 # journal_entry FIELD=VALUE...: the last engine entry of this boot has these fields
-journal_entry() {
-	local e f
-	e=$(journalctl -b -q -o verbose "MESSAGE_ID=$ENGINE_MSGID" "${JOURNAL_MATCH[@]}" -n 1 2>&1)
-	[ -n "$e" ] || { echo "no journal entry with MESSAGE_ID=$ENGINE_MSGID ${JOURNAL_MATCH[*]}"; return 1; }
+journal_entry() { journal_msg "$ENGINE_MSGID" "$@"; }
+# journal_msg MESSAGE_ID FIELD=VALUE...: the same for the last entry with that id
+# (and the matches of JOURNAL_MATCH)
+journal_msg() {
+	local id=$1 e f
+	shift
+	e=$(journalctl -b -q -o verbose "MESSAGE_ID=$id" "${JOURNAL_MATCH[@]}" -n 1 2>&1)
+	[ -n "$e" ] || { echo "no journal entry with MESSAGE_ID=$id ${JOURNAL_MATCH[*]}"; return 1; }
 	for f; do
 		printf '%s\n' "$e" | grep -qx "    $f" || { printf 'no %s in:\n%s\n' "$f" "$e"; return 1; }
 	done
 }
 JOURNAL_MATCH=()
+
+# ---- the hookscript and the notifier ----
+HOOK=/usr/lib/igd-regroup/igd-regroup-hook
+HOOK_MSGID=27545de4456749c4bee32be151a9cf0c
+NETNOTIFY_MSGID=8078dfad7e3647c7ad76ead2face1acd
+NOTIFIER=igd-regroup-netnotify.service
+# systemd's catalog: a unit is reloading
+MSGID_UNIT_RELOADING=d34d037fff1847e6ae669a370e694725
+# this node's name as Proxmox uses it in mapping/pci.cfg: the hostname's first label
+node_name() {
+	local h
+	h=$(cat /etc/hostname 2>/dev/null)
+	[ -n "$h" ] || h=$(uname -n)
+	echo "${h%%.*}"
+}
+# vm_conf VMID LINE...: /etc/pve/qemu-server/VMID.conf, as Proxmox keeps it
+vm_conf() {
+	local id=$1
+	shift
+	mkdir -p /etc/pve/qemu-server
+	printf '%s\n' "$@" >"/etc/pve/qemu-server/$id.conf"
+	diag_file "/etc/pve/qemu-server/$id.conf" "  $id.conf: "
+}
+# run_hook NAME VMID PHASE: the hookscript as Proxmox runs it (stdin at EOF),
+# stdout in $WORK/NAME.out, stderr in $WORK/NAME.err, exit status in $rc.
+run_hook() {
+	local name=$1 t0 t1
+	shift
+	t0=$(date +%s%N)
+	timeout 300 "$HOOK" "$@" </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err"
+	rc=$?
+	t1=$(date +%s%N)
+	diag "\$ igd-regroup-hook $* -> exit $rc in $(((t1 - t0) / 1000000)) ms"
+	diag_file "$WORK/$name.out" "  "
+	diag_file "$WORK/$name.err" "  stderr: "
+}
+# notifier_prop PROPERTY: the notifier unit's property. Careful: once the
+# oneshot has ended, systemd unloads the unit (garbage collection), and
+# `systemctl show` then reads a freshly loaded unit: Result=success,
+# ExecMainStatus=0, ExecMainStartTimestamp=0, no InvocationID, whatever the
+# run did. How a run ended is read from the journal (notifier_succeeded).
+notifier_prop() { systemctl show -P "$1" "$NOTIFIER"; }
+# systemd's catalog: a start job finished (JOB_RESULT=done) or failed; a unit
+# deactivated successfully; a unit failed with a result; a process exited
+MSGID_UNIT_STARTED=39f53479d3a045ac8e11786248231fbf
+MSGID_UNIT_FAILED=be02cf6855d2428ba40df7e9d022f03d
+MSGID_UNIT_SUCCESS=7ad2d189f7e94e70a38c781354912448
+MSGID_UNIT_FAILURE_RESULT=d9b373ed55a64feb8242e02dbe79a49c
+MSGID_UNIT_PROCESS_EXIT=98e322203f7a4ed290d09fe03c09fe15
+# journal_mark: writes a mark into the journal and sets JOURNAL_CURSOR to it;
+# journal_since ARGS...: journalctl -b ARGS from the mark on. (A mark entry
+# and --cursor, not the last entry and --after-cursor: systemd 252's
+# journalctl skips the first matching entry after the cursor when matches
+# are given.)
+journal_mark() {
+	local tag=igd-lab-mark-$$-$RANDOM
+	echo "lab: mark $tag" | systemd-cat -t "$tag"
+	wait_until 20 sh -c "journalctl -q -b -t $tag | grep -q ." >/dev/null
+	JOURNAL_CURSOR=$(journalctl -q -b -t "$tag" -n 1 -o cat --show-cursor | sed -n 's/^-- cursor: //p')
+	[ -n "$JOURNAL_CURSOR" ] || diag "lab: no journal cursor for the mark $tag"
+}
+JOURNAL_CURSOR=
+journal_since() { journalctl -b -q ${JOURNAL_CURSOR:+"--cursor=$JOURNAL_CURSOR"} "$@" 2>/dev/null; }
+# notifier_mark: before something starts the notifier
+notifier_mark() { journal_mark; }
+# notifier_sys MESSAGE_ID [FIELD=VALUE...]: how many such systemd messages
+# about the notifier since the mark
+notifier_sys() {
+	local id=$1
+	shift
+	journal_since -o verbose _PID=1 "UNIT=$NOTIFIER" "MESSAGE_ID=$id" "$@" | grep -c '^    MESSAGE_ID='
+}
+# notifier_finished: since the mark, a start job of the notifier ended
+# (systemd's "Finished ..." or "Failed to start ...") and the unit is idle
+notifier_finished() {
+	local ended state job
+	ended=$(($(notifier_sys $MSGID_UNIT_STARTED) + $(notifier_sys $MSGID_UNIT_FAILED)))
+	state=$(notifier_prop ActiveState)
+	job=$(notifier_prop Job)
+	[ "$ended" -ge 1 ] || { echo "no start job of $NOTIFIER ended since the mark (ActiveState $state, job '$job')"; return 1; }
+	case $state in
+	inactive | failed) [ -z "$job" ] || [ "$job" = 0 ] ||
+		{ echo "$NOTIFIER is $state with a job queued ($job)"; return 1; } ;;
+	*) echo "$NOTIFIER is $state ($(notifier_prop StatusText))"; return 1 ;;
+	esac
+}
+# notifier_run_ok: waits (bounded: its lock wait and its [network]
+# timeout_ms, 30 s each, and slack) for notifier_finished, then notifier_succeeded
+notifier_run_ok() { wait_until 120 notifier_finished && notifier_succeeded; }
+# notifier_succeeded: exactly one run since the mark, and it ended with
+# Result=success and exit status 0: its start job is done (a oneshot's job is
+# done only when ExecStart exited 0), systemd said "Deactivated successfully"
+# (Result=success), and neither "Failed with result" nor a main-process exit
+# status was logged (systemd logs those only on failure)
+notifier_succeeded() {
+	local done failed success failure exits
+	done=$(notifier_sys $MSGID_UNIT_STARTED)
+	failed=$(notifier_sys $MSGID_UNIT_FAILED)
+	success=$(notifier_sys $MSGID_UNIT_SUCCESS)
+	failure=$(notifier_sys $MSGID_UNIT_FAILURE_RESULT)
+	exits=$(notifier_sys $MSGID_UNIT_PROCESS_EXIT)
+	[ "$done/$failed/$success/$failure/$exits" = 1/0/1/0/0 ] || {
+		echo "since the mark: $done start job(s) done, $failed failed, $success 'Deactivated successfully', $failure 'Failed with result', $exits process exit(s) logged"
+		journal_since -o verbose _PID=1 "UNIT=$NOTIFIER" | grep -E '^    (MESSAGE|UNIT_RESULT|EXIT_CODE|EXIT_STATUS|JOB_RESULT)='
+		return 1
+	}
+}
+# notifier_journal [journalctl options]: the notifier's lines since the mark
+notifier_journal() { journal_since -o cat -u "$NOTIFIER" "$@"; }
+# notifier_show: its state and its lines since the mark, as diagnostics
+notifier_show() {
+	diag "$NOTIFIER since the mark: $(notifier_sys $MSGID_UNIT_STARTED) start job(s) done, $(notifier_sys $MSGID_UNIT_SUCCESS) 'Deactivated successfully', $(notifier_sys $MSGID_UNIT_FAILURE_RESULT) 'Failed with result'; now ActiveState=$(notifier_prop ActiveState)"
+	notifier_journal | sed 's/^/#   notifier: /'
+}
+# notifier_says TEXT: since the mark, the notifier wrote this line (whole line)
+notifier_says() {
+	notifier_journal | grep -qxF -- "$1" || { echo "the notifier's run did not say: $1"; return 1; }
+}
+# notifier_entry FIELD=VALUE...: its one journal entry since the mark has these fields
+notifier_entry() {
+	local e f
+	e=$(journal_since -o verbose "MESSAGE_ID=$NETNOTIFY_MSGID")
+	[ -n "$e" ] || { echo "no journal entry with MESSAGE_ID=$NETNOTIFY_MSGID since the mark"; return 1; }
+	[ "$(printf '%s\n' "$e" | grep -c '^    MESSAGE_ID=')" = 1 ] || { printf 'more than one notifier entry since the mark:\n%s\n' "$e"; return 1; }
+	for f; do
+		printf '%s\n' "$e" | grep -qx "    $f" || { printf 'no %s in:\n%s\n' "$f" "$e"; return 1; }
+	done
+}

@@ -4,12 +4,18 @@
 #          udevadm settle
 #   ours   igd-regroup apply (it also binds 02.0, 1f.0, 1f.3 to vfio-pci and,
 #          when igd-regroup-netnotify is installed, starts it to bring the
-#          network back: its time counts in the NIC's time out of vmbr0)
+#          network back: its time counts in the NIC's time out of vmbr0),
+#          [network] action = reload (the default: ReloadOrRestartUnit,
+#          ifreload -a for networking.service)
+#   ours_restart  the same with [network] action = restart (RestartUnit:
+#          ifdown -a + ifup -a, what the seed's script runs), notifier only
 #   ours+reload  only without the notifier: igd-regroup apply, then
 #          `ifreload -a`, what the notifier's action = reload runs
 #   seed   passthrough-tweak.sh verbatim from seeds/000 (its removals, its
 #          `systemctl restart networking` and `netbird`, its `sleep 10`)
-# Per row: the command's wall time, how long the NIC was out of vmbr0, and
+# Per row: the command's wall time, how long the NIC was out of vmbr0
+# (labtool polls its bridge every ms), the downtime the notifier itself
+# reported (removal to back in vmbr0, its journal's IGD_DOWNTIME_MS), and
 # whether the VM's port tap101i0 stayed in vmbr0. Before each row the
 # network is put back as after the boot. igd.rounds=N: medians of N rounds.
 wait_boot
@@ -25,17 +31,20 @@ floor() {
 	echo 1 >/sys/bus/pci/rescan
 	udevadm settle
 }
+set_action() { sed -i "s/^action = .*/action = $1/" /etc/igd-regroup.conf; }
 ours() { igd-regroup apply; }
+ours_restart() { set_action restart && igd-regroup apply; }
 ours_reload() { igd-regroup apply && ifreload -a; }
 seed() { /usr/lib/igd-lab/passthrough-tweak.sh; }
 rows="floor ours ours_reload seed"
-[ "$notifier" = no ] || rows="floor ours seed"
+[ "$notifier" = no ] || rows="floor ours ours_restart seed"
 
 notifier_idle() {
 	[ "$notifier" = no ] || systemctl show -P ActiveState igd-regroup-netnotify.service | grep -Eqx 'inactive|failed'
 }
-restore() { # as after the boot: the NIC and the VM port in vmbr0
+restore() { # as after the boot: the NIC and the VM port in vmbr0, action = reload
 	wait_until 60 notifier_idle >/dev/null
+	set_action reload
 	[ "$(port_of "$(nic_name)")" = vmbr0 ] || ifreload -a >>"$WORK/restore.log" 2>&1
 	ip link set dev tap101i0 master vmbr0 up 2>/dev/null
 	wait_until 60 network_up >/dev/null
@@ -44,8 +53,9 @@ restore() { # as after the boot: the NIC and the VM port in vmbr0
 
 # measure NAME: runs NAME with a watcher on the NIC's bridge membership
 measure() {
-	local name=$1 t0 t1 w out back kept
+	local name=$1 t0 t1 w out back kept said=- res=-
 	restore
+	notifier_mark
 	"$LABTOOL" watch-port "$nic" vmbr0 >"$WORK/watch.$name" &
 	w=$!
 	sleep 0.2
@@ -53,6 +63,18 @@ measure() {
 	"$name" >"$WORK/bench.$name.log" 2>&1
 	t1=$(date +%s%N)
 	wait_until "$WAIT_BACK" in_bridge "$nic" vmbr0 >/dev/null
+	case $name in
+	ours | ours_restart)
+		# started by apply: wait for that run (started after the mark) to end
+		if [ "$notifier" = yes ] && wait_until 120 notifier_finished >/dev/null; then
+			res=failed
+			notifier_succeeded >/dev/null && res=success
+			said=$(journal_since -o verbose "MESSAGE_ID=$NETNOTIFY_MSGID" -n 1 |
+				sed -n "s/^    IGD_DOWNTIME_MS=.*$nic=\([0-9]*\).*/\1/p")
+			[ -n "$said" ] || said=-
+		fi
+		;;
+	esac
 	wait_until 60 notifier_idle >/dev/null
 	kill -TERM "$w"
 	wait "$w"
@@ -61,12 +83,12 @@ measure() {
 	out=$(sed -n 's/.*out_ms=\([0-9]*\).*/\1/p' "$WORK/watch.$name")
 	back=$(sed -n 's/.*out_now=\([01]\).*/\1/p' "$WORK/watch.$name")
 	[ "$back" = 0 ] && back=yes || back=no
-	echo "$name $(((t1 - t0) / 1000000)) $out $back $kept" >>"$WORK/bench.results"
-	diag "$name: wall $(((t1 - t0) / 1000000)) ms; $(cat "$WORK/watch.$name"); tap101i0 kept: $kept"
+	echo "$name $(((t1 - t0) / 1000000)) $out $back $kept $said $res" >>"$WORK/bench.results"
+	diag "$name: wall $(((t1 - t0) / 1000000)) ms; $(cat "$WORK/watch.$name"); tap101i0 kept: $kept; notifier: $res, its downtime $said ms"
 	diag_file "$WORK/bench.$name.log" "  $name: "
-	if [ "$name" = ours ] && [ "$notifier" = yes ]; then
-		journalctl -b -q -o cat -u igd-regroup-netnotify.service -n 8 | sed 's/^/#   notifier: /'
-	fi
+	case $name in ours | ours_restart)
+		[ "$notifier" = no ] || notifier_journal | sed 's/^/#   notifier: /'
+	esac
 }
 
 : >"$WORK/bench.results"
@@ -86,25 +108,39 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else
 outage() { # outage NAME: time out of vmbr0, or that it did not come back
 	if [ "$(last "$1" 4)" = yes ]; then secs "$(median "$1" 3)"; else echo "not back within ${WAIT_BACK} s"; fi
 }
-row() { printf '%-42s %9s   %-24s %s\n' "$1" "$2" "$3" "$4"; }
+said() { # said NAME: the notifier's own downtime (median), or -
+	local m
+	m=$(awk -v n="$1" '$1 == n && $6 ~ /^[0-9]+$/ { print $6 }' "$WORK/bench.results" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	if [ -n "$m" ]; then secs "$m"; else echo -; fi
+}
+row() { printf '%-52s %9s   %-24s %-18s %s\n' "$1" "$2" "$3" "$4" "$5"; }
 
 f=$(median floor 2) o=$(median ours 2) s=$(median seed 2)
 printf '\nbench: kernel %s, %s round(s)%s; QEMU without KVM: absolute times are slow, compare ratios\n\n' \
 	"$(uname -r)" "$rounds" "$([ "$rounds" -gt 1 ] && echo ', medians')"
-row "" "wall" "$nic out of vmbr0" "tap101i0 kept"
-row "floor: remove + rescan + udevadm settle" "$(secs "$f")" "$(outage floor)" "$(last floor 5)"
+row "" "wall" "$nic out of vmbr0" "notifier says" "tap101i0 kept"
+row "floor: remove + rescan + udevadm settle" "$(secs "$f")" "$(outage floor)" "-" "$(last floor 5)"
 if [ "$notifier" = yes ]; then
-	row "ours: igd-regroup apply (+ its notifier)" "$(secs "$o")" "$(outage ours)" "$(last ours 5)"
+	row "ours: igd-regroup apply + notifier, action = reload" "$(secs "$o")" "$(outage ours)" "$(said ours)" "$(last ours 5)"
+	row "ours: igd-regroup apply + notifier, action = restart" "$(secs "$(median ours_restart 2)")" "$(outage ours_restart)" "$(said ours_restart)" "$(last ours_restart 5)"
 else
-	row "ours: igd-regroup apply" "$(secs "$o")" "$(outage ours)" "$(last ours 5)"
-	row "ours + ifreload -a (the notifier, by hand)" "$(secs "$(median ours_reload 2)")" "$(outage ours_reload)" "$(last ours_reload 5)"
+	row "ours: igd-regroup apply" "$(secs "$o")" "$(outage ours)" "-" "$(last ours 5)"
+	row "ours + ifreload -a (the notifier, by hand)" "$(secs "$(median ours_reload 2)")" "$(outage ours_reload)" "-" "$(last ours_reload 5)"
 fi
-row "seed: passthrough-tweak.sh (seeds/000)" "$(secs "$s")" "$(outage seed)" "$(last seed 5)"
+row "seed: passthrough-tweak.sh (restart networking)" "$(secs "$s")" "$(outage seed)" "-" "$(last seed 5)"
 printf '\nours/floor = %s   seed/ours = %s' "$(ratio "$o" "$f")" "$(ratio "$s" "$o")"
 [ "$notifier" = yes ] || printf '   seed/(ours + ifreload) = %s' "$(ratio "$s" "$(median ours_reload 2)")"
-printf '\n(wall: until the command returned; the floor leaves the NIC out of vmbr0, nothing\n brings it back; each row starts from the network as after the boot)\n\n'
+[ "$notifier" = no ] || printf '   out of vmbr0: seed/reload = %s' "$(ratio "$(median seed 3)" "$(median ours 3)")"
+printf '\n(wall: until the command returned; for ours the notifier works on after it, in its\n own unit: the network is back when "out of vmbr0" ends. The floor leaves the NIC out\n of vmbr0, nothing brings it back. Each row starts from the network as after the boot)\n\n'
 
 for n in $rows; do
 	check "bench: $n ran ($(awk -v n="$n" '$1 == n' "$WORK/bench.results" | wc -l) time(s))" grep -q "^$n " "$WORK/bench.results"
 done
+if [ "$notifier" = yes ]; then
+	for n in ours ours_restart; do
+		check "bench: $n: the notifier succeeded every time" \
+			test -z "$(awk -v n="$n" '$1 == n && $7 != "success"' "$WORK/bench.results")"
+	done
+fi
 check "bench: every function is present at the end" all_present $HP_FUNCS
