@@ -1,9 +1,10 @@
 #!/bin/sh
 # make bench: in one boot of the lab's guest, with the network up, the same
 # five PCH functions cycled by the bare kernel work (the floor), by
-# `igd-regroup apply`, and by the seeds' passthrough-tweak.sh verbatim:
-# wall times, ratios, and how long the NIC was out of vmbr0 (see
-# scenarios/bench.sh for what each row runs).
+# `igd-regroup apply` with its notifier's action = reload and = restart, and
+# by the seeds' passthrough-tweak.sh verbatim: wall times, ratios, how long
+# the NIC was out of vmbr0, the downtime the notifier reported, and whether
+# the VM's tap stayed in vmbr0 (see scenarios/bench.sh for each row).
 #
 # Usage: test/lab/bench.sh [ROUNDS]   (as root; ROUNDS default 1, or
 #        $BENCH_ROUNDS; with more, medians are reported)

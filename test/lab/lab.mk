@@ -6,7 +6,7 @@
 #   make lab          every scenario, one fresh boot each; LAB_FLAGS=--keep
 #                     keeps all console logs, LAB_SCENARIOS="a b" picks some
 #   make demo-lab     status, apply, status on a real kernel
-#   make bench        floor vs igd-regroup apply vs the seed's script
+#   make bench        floor vs apply + notifier (reload, restart) vs the seed's script
 #   make lab-clean    drop the cache (kernel, guest root, images, logs)
 LAB_FLAGS ?=
 LAB_SCENARIOS ?=

@@ -268,14 +268,14 @@ notifier_run_ok() { wait_until 120 notifier_finished && notifier_succeeded; }
 # (Result=success), and neither "Failed with result" nor a main-process exit
 # status was logged (systemd logs those only on failure)
 notifier_succeeded() {
-	local done failed success failure exits
-	done=$(notifier_sys $MSGID_UNIT_STARTED)
+	local ndone failed success failure exits
+	ndone=$(notifier_sys $MSGID_UNIT_STARTED)
 	failed=$(notifier_sys $MSGID_UNIT_FAILED)
 	success=$(notifier_sys $MSGID_UNIT_SUCCESS)
 	failure=$(notifier_sys $MSGID_UNIT_FAILURE_RESULT)
 	exits=$(notifier_sys $MSGID_UNIT_PROCESS_EXIT)
-	[ "$done/$failed/$success/$failure/$exits" = 1/0/1/0/0 ] || {
-		echo "since the mark: $done start job(s) done, $failed failed, $success 'Deactivated successfully', $failure 'Failed with result', $exits process exit(s) logged"
+	[ "$ndone/$failed/$success/$failure/$exits" = 1/0/1/0/0 ] || {
+		echo "since the mark: $ndone start job(s) done, $failed failed, $success 'Deactivated successfully', $failure 'Failed with result', $exits process exit(s) logged"
 		journal_since -o verbose _PID=1 "UNIT=$NOTIFIER" | grep -E '^    (MESSAGE|UNIT_RESULT|EXIT_CODE|EXIT_STATUS|JOB_RESULT)='
 		return 1
 	}
@@ -285,7 +285,7 @@ notifier_journal() { journal_since -o cat -u "$NOTIFIER" "$@"; }
 # notifier_show: its state and its lines since the mark, as diagnostics
 notifier_show() {
 	diag "$NOTIFIER since the mark: $(notifier_sys $MSGID_UNIT_STARTED) start job(s) done, $(notifier_sys $MSGID_UNIT_SUCCESS) 'Deactivated successfully', $(notifier_sys $MSGID_UNIT_FAILURE_RESULT) 'Failed with result'; now ActiveState=$(notifier_prop ActiveState)"
-	notifier_journal | sed 's/^/#   notifier: /'
+	journal_since -o short-monotonic -u "$NOTIFIER" | sed 's/^/#   notifier: /'
 }
 # notifier_says TEXT: since the mark, the notifier wrote this line (whole line)
 notifier_says() {

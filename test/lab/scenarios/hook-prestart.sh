@@ -51,8 +51,11 @@ notifier_mark
 run_igd apply apply
 check "igd-regroup apply exits 0" test "$rc" = 0
 # (its network part is the reset scenarios'; here it only has to be done)
-check "the $NOTIFIER apply started ran and succeeded (Result=success, ExecMainStatus=0)" notifier_run_ok
+# The notifier apply started is incidental here (hook-reset and
+# netnotify-restart assert it): it has to have ended, and how is reported.
+check "the $NOTIFIER apply started has run and ended" wait_until 120 notifier_finished
 notifier_show
+notifier_succeeded >/dev/null || diag "FINDING: the $NOTIFIER run apply started did not succeed (see its lines above)"
 check "${nic:-?} and tap101i0 are back in vmbr0, ${nic:-?} with carrier" wait_until 30 network_up
 show_groups "after apply: "
 check "0000:00:1f.3 is alone in its IOMMU group now (group $(group_of 0000:00:1f.3))" alone 0000:00:1f.3
