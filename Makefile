@@ -19,7 +19,7 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 WERROR ?= -Werror
-PKGS := libsystemd libpci inih
+PKGS := libsystemd libpci inih libkmod
 TEST_PKGS := check
 
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))

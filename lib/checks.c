@@ -5,10 +5,7 @@
 
 #include "checks.h"
 
-static int add(struct check_report *r, enum check_status st, const char *name, const char *fmt, ...)
-	_printf_(4, 5);
-
-static int add(struct check_report *r, enum check_status st, const char *name, const char *fmt, ...)
+int check_report_add(struct check_report *r, enum check_status st, const char *name, const char *fmt, ...)
 {
 	struct check_item *items, *it;
 	va_list ap;
@@ -76,14 +73,14 @@ static int check_iommu(const struct igd_ctx *ctx, const struct snapshot *snap, s
 	const char *word = cmdline ? check_cmdline_iommu(cmdline) : NULL;
 
 	if (snap->iommu_groups)
-		return add(r, CHECK_OK, "iommu", "IOMMU groups present%s%s%s", word ? " (" : "",
+		return check_report_add(r, CHECK_OK, "iommu", "IOMMU groups present%s%s%s", word ? " (" : "",
 			   word ? word : "", word ? " on the kernel command line)" : "");
 	if (word)
-		return add(r, CHECK_FAIL, "iommu",
+		return check_report_add(r, CHECK_FAIL, "iommu",
 			   "%s is on the kernel command line but there are no IOMMU groups: "
 			   "enable VT-d in the firmware setup",
 			   word);
-	return add(r, CHECK_FAIL, "iommu",
+	return check_report_add(r, CHECK_FAIL, "iommu",
 		   "no IOMMU groups: add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT "
 		   "in /etc/default/grub, run update-grub and reboot (systemd-boot: "
 		   "/etc/kernel/cmdline and proxmox-boot-tool refresh)");
@@ -97,10 +94,10 @@ static int check_vfio(const struct igd_ctx *ctx, const struct igd_config *cfg, s
 	if (!dir)
 		return -ENOMEM;
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		return add(r, CHECK_OK, "vfio-pci", "the vfio-pci driver is loaded");
+		return check_report_add(r, CHECK_OK, "vfio-pci", "the vfio-pci driver is loaded");
 	if (cfg->vfio_devices.n == 0)
-		return add(r, CHECK_OK, "vfio-pci", "not loaded; not needed: [vfio] devices is empty");
-	return add(r, CHECK_FAIL, "vfio-pci",
+		return check_report_add(r, CHECK_OK, "vfio-pci", "not loaded; not needed: [vfio] devices is empty");
+	return check_report_add(r, CHECK_FAIL, "vfio-pci",
 		   "the vfio-pci driver is not loaded: add vfio-pci to /etc/modules "
 		   "(or run modprobe vfio-pci)");
 }
@@ -115,15 +112,15 @@ static int check_list_present(const struct snapshot *snap, const struct addr_lis
 		if (snapshot_find(snap, &l->v[i]))
 			continue;
 		missing++;
-		k = add(r, CHECK_FAIL, what, "%s is not present", PCI_ADDR_STR(&l->v[i]));
+		k = check_report_add(r, CHECK_FAIL, what, "%s is not present", PCI_ADDR_STR(&l->v[i]));
 		if (k < 0)
 			return k;
 	}
 	if (missing)
 		return 0;
 	if (l->n == 0)
-		return add(r, CHECK_OK, what, "none configured");
-	return add(r, CHECK_OK, what, "all %zu present", l->n);
+		return check_report_add(r, CHECK_OK, what, "none configured");
+	return check_report_add(r, CHECK_OK, what, "all %zu present", l->n);
 }
 
 /* A configured function that shares its group with a device the host still uses. */
@@ -154,7 +151,7 @@ static int check_groups(const struct igd_config *cfg, const struct snapshot *sna
 		}
 		if (fclose(m) != 0)
 			return -ENOMEM;
-		k = add(r, CHECK_WARN, "group",
+		k = check_report_add(r, CHECK_WARN, "group",
 			"%s still shares IOMMU group %d with %s: run igd-regroup apply "
 			"(or enable igd-regroup.service)",
 			PCI_ADDR_STR(&d->addr), d->iommu_group, others);
@@ -187,7 +184,7 @@ static int check_slot_siblings(const struct igd_config *cfg, const struct snapsh
 		}
 		if (!sibling)
 			continue;
-		k = add(r, CHECK_WARN, "slot",
+		k = check_report_add(r, CHECK_WARN, "slot",
 			"%s (%s) is in the slot of the [regroup] functions but not listed: it is not "
 			"cycled, and the functions cycled may come back in a group with it; add it to "
 			"[regroup] functions",
@@ -204,7 +201,7 @@ int check_run(const struct igd_ctx *ctx, const struct igd_config *cfg, const str
 	struct check_report r = {};
 	int k;
 
-	k = add(&r, CHECK_OK, "config", "%s is valid", igd_ctx_config_path(ctx));
+	k = check_report_add(&r, CHECK_OK, "config", "%s is valid", igd_ctx_config_path(ctx));
 	if (k >= 0)
 		k = check_iommu(ctx, snap, &r);
 	if (k >= 0)
@@ -219,6 +216,8 @@ int check_run(const struct igd_ctx *ctx, const struct igd_config *cfg, const str
 		k = check_groups(cfg, snap, &r);
 	if (k >= 0)
 		k = check_slot_siblings(cfg, snap, &r);
+	if (k >= 0)
+		k = check_drivers(ctx, cfg, snap, &r);
 	if (k < 0) {
 		check_report_done(&r);
 		return k;

@@ -35,5 +35,17 @@ void check_report_done(struct check_report *r);
 bool check_report_failed(const struct check_report *r);
 void check_report_print(FILE *out, const struct check_report *r, bool color);
 
+/* Appends one line to r. Returns 0 or -ENOMEM. For the checks in checks_*.c. */
+int check_report_add(struct check_report *r, enum check_status st, const char *name, const char *fmt, ...)
+	_printf_(4, 5);
+
+/*
+ * One line per [vfio] device: the host driver modules that claim it and
+ * whether module configuration keeps them off; then the modprobe.d lines
+ * that would (checks_driver.c). Returns 0 or -ENOMEM.
+ */
+int check_drivers(const struct igd_ctx *ctx, const struct igd_config *cfg, const struct snapshot *snap,
+		  struct check_report *r);
+
 /* The words that enable an IOMMU on the kernel command line, or NULL. Exposed for tests. */
 const char *check_cmdline_iommu(const char *cmdline);

@@ -854,6 +854,10 @@ static void build_device(struct fx *fx, struct fx_dev *d)
 	fx_file(fx, FX_REPLACE, dir, "subsystem_device", "0x%04x\n", d->sub_device);
 	fx_file(fx, FX_REPLACE, dir, "class", "0x%06x\n", d->class_code);
 	fx_file(fx, FX_REPLACE, dir, "revision", "0x%02x\n", d->rev);
+	/* the kernel's pci_uevent() format: what udev and modprobe look the drivers up by */
+	fx_file(fx, FX_REPLACE, dir, "modalias", "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", d->vendor,
+		d->device, d->sub_vendor, d->sub_device, d->class_code >> 16, (d->class_code >> 8) & 0xff,
+		d->class_code & 0xff);
 	fx_file(fx, FX_REPLACE, dir, "irq", "%u\n", d->irq);
 	fx_file(fx, FX_REPLACE, dir, "resource", "%s", "");
 	for (unsigned i = 0; i < n_res; i++)

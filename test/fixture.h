@@ -17,7 +17,7 @@
  *       A PCI function: sys/devices/pci<DDDD>:00/<ADDR>/ (or inside the
  *       directory of parent=ADDR, as behind a root port) with vendor, device,
  *       subsystem_vendor, subsystem_device (0x0000 without sub=), class
- *       (default 000000), revision, irq, resource, config (64 bytes: ids,
+ *       (default 000000), revision, modalias, irq, resource, config (64 bytes: ids,
  *       class, header type 0x00, or 0x01 for a bridge, | 0x80 when the slot
  *       has several functions; subsystem ids), remove, rescan,
  *       driver_override "(null)", subsystem -> bus/pci; the link

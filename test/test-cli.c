@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "fixture.h"
+#include "modtree.h"
 #include "testutil.h"
 
 static char *root, *conf, *out, *err;
@@ -254,6 +255,125 @@ START_TEST(check_no_iommu_no_vfio)
 }
 END_TEST
 
+/* The HP with its kernel's module aliases (fixtures/hp-elitedesk-800-g4.modules.alias). */
+static void build_hp_modules(void)
+{
+	_cleanup_(freep) char *topo = fixture_topo_path("hp-elitedesk-800-g4");
+	_cleanup_(freep) char *aliases_path = NULL, *aliases = NULL;
+
+	ck_assert_int_ge(asprintf(&aliases_path, "%.*s.modules.alias", (int)(strlen(topo) - strlen(".topo")), topo), 0);
+	aliases = tu_read_file(aliases_path);
+	build("hp-elitedesk-800-g4");
+	ck_assert_int_eq(modtree_build(root, "6.8.12-11-pve", aliases), 0);
+}
+
+START_TEST(check_drivers_nothing_keeps_them_off)
+{
+	build_hp_modules();
+	write_conf(HP_CONF);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "WARN driver    0000:00:02.0 (8086:3e92): i915 claims it and nothing keeps it off: it takes "
+			"the device at boot and at every rescan until igd-regroup moves it\n");
+	assert_has(out, "ok   driver    0000:00:1f.0 (8086:a306): no host driver module claims it\n");
+	assert_has(out, "WARN driver    0000:00:1f.3 (8086:a348): snd_hda_intel claims it and nothing keeps it off; "
+			"snd_sof_pci_intel_cnl claims it and nothing keeps it off: each takes the device at boot "
+			"and at every rescan until igd-regroup moves it\n");
+	/* the exact lines, once for all devices, at the end */
+	assert_has(out, "WARN modprobe  to keep i915, snd_hda_intel, snd_sof_pci_intel_cnl off, put in "
+			"/etc/modprobe.d/igd-regroup.conf (replacing any other options vfio-pci ids= line: "
+			"the last one wins):\n"
+			"                 options vfio-pci ids=8086:3e92,8086:a348\n"
+			"                 softdep i915 pre: vfio-pci\n"
+			"                 softdep snd_hda_intel pre: vfio-pci\n"
+			"                 softdep snd_sof_pci_intel_cnl pre: vfio-pci\n"
+			"               then run update-initramfs -u: the initramfs carries its own copy of "
+			"modprobe.d, and igd-regroup cannot tell whether it loads i915, snd_hda_intel, "
+			"snd_sof_pci_intel_cnl\n");
+	/* the other checks keep their lines */
+	assert_has(out, "ok   vfio      all 3 present\n");
+	assert_has(out, "WARN group     0000:00:1f.3 still shares IOMMU group 7 with");
+}
+END_TEST
+
+START_TEST(check_drivers_blacklisted)
+{
+	build_hp_modules();
+	write_conf(HP_CONF);
+	tu_write_file(root, "etc/modprobe.d/pve-blacklist.conf", "blacklist i915\nblacklist snd_hda_intel\n");
+	tu_write_file(root, "proc/cmdline", "quiet intel_iommu=on modprobe.blacklist=snd_sof_pci_intel_cnl\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "ok   driver    0000:00:02.0 (8086:3e92): i915 is kept off (blacklist i915 in modprobe.d)\n");
+	assert_has(out, "ok   driver    0000:00:1f.3 (8086:a348): snd_hda_intel is kept off (blacklist snd_hda_intel "
+			"in modprobe.d); snd_sof_pci_intel_cnl is kept off (modprobe.blacklist=snd_sof_pci_intel_cnl "
+			"on the kernel command line)\n");
+	assert_lacks(out, "WARN driver");
+	assert_lacks(out, "modprobe ");
+}
+END_TEST
+
+START_TEST(check_drivers_ids_and_softdep)
+{
+	build_hp_modules();
+	write_conf(HP_CONF);
+	tu_write_file(root, "etc/modprobe.d/igd-regroup.conf",
+		      "options vfio-pci ids=8086:3e92,8086:a348\n"
+		      "softdep i915 pre: vfio-pci\n"
+		      "softdep snd_hda_intel pre: vfio-pci\n"
+		      "softdep snd_sof_pci_intel_cnl pre: vfio-pci\n");
+	tu_write_file(root, "etc/initramfs-tools/modules", "vfio_pci\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "ok   driver    0000:00:02.0 (8086:3e92): i915 is kept off (vfio-pci ids=8086:3e92, "
+			"softdep i915 pre: vfio-pci)\n");
+	assert_has(out, "ok   driver    0000:00:1f.3 (8086:a348): snd_hda_intel is kept off (vfio-pci ids=8086:a348, "
+			"softdep snd_hda_intel pre: vfio-pci); snd_sof_pci_intel_cnl is kept off (vfio-pci "
+			"ids=8086:a348, softdep snd_sof_pci_intel_cnl pre: vfio-pci)\n");
+	assert_lacks(out, "WARN driver");
+	assert_lacks(out, "modprobe ");
+}
+END_TEST
+
+START_TEST(check_drivers_ids_without_softdep)
+{
+	build_hp_modules();
+	write_conf(HP_CONF);
+	tu_write_file(root, "etc/modprobe.d/vfio.conf", "options vfio-pci ids=10de:1b80,8086:a348\n"
+							 "softdep snd_sof_pci_intel_cnl pre: vfio-pci\n");
+	tu_write_file(root, "etc/initramfs-tools/modules", "# modules for the initramfs\nsnd-hda-intel\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "WARN driver    0000:00:1f.3 (8086:a348): snd_hda_intel claims it and may load before "
+			"vfio-pci: vfio-pci ids=8086:a348 but no softdep snd_hda_intel pre: vfio-pci: it takes "
+			"the device at boot and at every rescan until igd-regroup moves it\n");
+	/* the ids line keeps the ids vfio-pci has, the last ids= wins */
+	assert_has(out, "WARN modprobe  to keep i915, snd_hda_intel off, put in /etc/modprobe.d/igd-regroup.conf "
+			"(replacing any other options vfio-pci ids= line: the last one wins):\n"
+			"                 options vfio-pci ids=10de:1b80,8086:a348,8086:3e92\n"
+			"                 softdep i915 pre: vfio-pci\n"
+			"                 softdep snd_hda_intel pre: vfio-pci\n"
+			"               then run update-initramfs -u: snd_hda_intel is in /etc/initramfs-tools/modules: "
+			"the initramfs loads it with its own copy of modprobe.d\n");
+}
+END_TEST
+
+START_TEST(check_drivers_without_modules)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "ok   driver    host drivers of the [vfio] devices not checked: no kernel modules in "
+			"/lib/modules\n");
+	tu_write_file(root, "proc/sys/kernel/osrelease", "6.8.12-11-pve\n");
+	tu_mkdir_p(root, "lib/modules/6.8.12-11-pve");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "ok   driver    host drivers of the [vfio] devices not checked: no "
+			"/lib/modules/6.8.12-11-pve/modules.alias.bin\n");
+	/* nothing to check without [vfio] devices */
+	write_conf("[regroup]\nfunctions = 0000:00:1f.3\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_lacks(out, "ok   driver");
+	assert_lacks(out, "WARN driver");
+}
+END_TEST
+
 /* ---- apply --dry-run ---- */
 
 START_TEST(dry_run_hp_writes_nothing)
@@ -404,6 +524,11 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, check_failures);
 	tcase_add_test(tc, check_warns_unlisted_slot_sibling);
 	tcase_add_test(tc, check_no_iommu_no_vfio);
+	tcase_add_test(tc, check_drivers_nothing_keeps_them_off);
+	tcase_add_test(tc, check_drivers_blacklisted);
+	tcase_add_test(tc, check_drivers_ids_and_softdep);
+	tcase_add_test(tc, check_drivers_ids_without_softdep);
+	tcase_add_test(tc, check_drivers_without_modules);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("dry-run");

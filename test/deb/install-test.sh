@@ -149,7 +149,7 @@ in_root "$root" dpkg-query -W -f '${Package}\n' | sort >"$out/packages-after"
 pulled=$(comm -13 "$out/packages-before" "$out/packages-after" | grep -vx igd-regroup | tr '\n' ' ')
 say "apt install took ${SECONDS} s and pulled: $pulled"
 # minbase already has libsystemd0 (apt needs it); the rest must come with the package.
-for p in libpci3 libinih1 systemd udev dbus; do
+for p in libpci3 libinih1 libkmod2 systemd udev dbus; do
 	case " $pulled " in *" $p "*) ;; *) die "apt did not pull $p" ;; esac
 done
 expect_installed
