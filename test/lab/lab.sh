@@ -31,6 +31,7 @@ hook-mapping hook-mapping hp -
 hook-reset hook-reset hp -
 netnotify-restart netnotify-restart hp -
 boot-no-notifier boot-no-notifier hp igd.boot-unit
+check-modprobe check-modprobe hp -
 '
 describe() {
 	case $1 in
@@ -46,6 +47,7 @@ describe() {
 	hook-reset) echo "hook b + notifier d. post-stop reset, network up: bound as configured, NIC back by reload, tap kept" ;;
 	netnotify-restart) echo "notifier e. action = restart: the NIC comes back, the VM's tap is detached" ;;
 	boot-no-notifier) echo "notifier f. igd-regroup.service at boot never starts the notifier" ;;
+	check-modprobe) echo "drivers. check names snd_hda_intel and the modprobe.d fix; with it, apply never lets it bind 1f.3" ;;
 	esac
 }
 
