@@ -8,13 +8,62 @@
 # bind 1f.3: the kernel's bind uevents during apply are watched.
 AUDIO=0000:00:1f.3
 CONF=/etc/modprobe.d/igd-regroup.conf
-UEVENTS=$WORK/uevents
+
+# watch_apply NAME: igd-regroup apply while udevadm monitor records the
+# kernel's PCI uevents; $WORK/NAME-uevents gets those of apply, one
+# "ACTION DEVPATH DRIVER" line each. Synthetic change uevents of 1f.4
+# carrying IGDMARK=start / IGDMARK=end bracket apply: once the monitor
+# shows a start mark it listens; once it shows the end mark it has every
+# uevent of apply (the kernel broadcasts them in order).
+mark() { echo "change $(cat /proc/sys/kernel/random/uuid) IGDMARK=$1" >"$PCI/0000:00:1f.4/uevent"; }
+has_mark() { grep -qx "SYNTH_ARG_IGDMARK=$1" "$UEVENTS"; }
+watch_apply() {
+	local name=$1 monitor end
+	UEVENTS=$WORK/$name-monitor
+	udevadm monitor --kernel --property --subsystem-match=pci >"$UEVENTS" 2>&1 &
+	monitor=$!
+	end=$(($(date +%s) + 30))
+	until has_mark start || [ "$(date +%s)" -ge "$end" ]; do
+		mark start
+		sleep 0.5
+	done
+	check "lab: udevadm monitor receives the kernel's PCI uevents" has_mark start
+	run_igd "$name" apply
+	check "igd-regroup apply exits 0" test "$rc" = 0
+	mark end
+	check "lab: the monitor has every uevent up to the end of apply" wait_until 30 has_mark end
+	kill "$monitor" 2>/dev/null
+	wait "$monitor" 2>/dev/null
+	# udevadm monitor --property: one blank-line separated block per uevent
+	awk 'BEGIN { RS = "" }
+		/\nSYNTH_ARG_IGDMARK=start/ { out = ""; on = 1; next }
+		/\nSYNTH_ARG_IGDMARK=end/ { printf "%s", out; exit }
+		on && /^KERNEL\[/ {
+			a = p = ""; d = "-"
+			n = split($0, l, "\n")
+			for (i = 1; i <= n; i++) {
+				if (l[i] ~ /^ACTION=/) a = substr(l[i], 8)
+				if (l[i] ~ /^DEVPATH=/) p = substr(l[i], 9)
+				if (l[i] ~ /^DRIVER=/) d = substr(l[i], 8)
+			}
+			out = out a " " p " " d "\n"
+		}' "$UEVENTS" >"$WORK/$name-uevents"
+	sed -n '/ \/devices\/.*\/0000:00:1f\.[0-9] /p' "$WORK/$name-uevents" | sed "s/^/# $name uevent: /"
+}
 
 wait_boot
 audio_id=$(printf '%04x:%04x' "$(cat "$PCI/$AUDIO/vendor")" "$(cat "$PCI/$AUDIO/device")")
 diag "1f.3 is $audio_id ($(cat "$PCI/$AUDIO/modalias")), driver $(driver_of "$AUDIO")"
 check "lab: snd_hda_intel took $AUDIO at boot (nothing keeps it off yet)" has_driver "$AUDIO" snd_hda_intel
 check "lab: no $CONF yet" test ! -e "$CONF"
+
+# ---- 0. what the kernel does while nothing keeps the driver off ----
+# The watcher's control: at the rescan the kernel attaches 1f.3 to the first
+# driver that matches it, snd_hda_intel, and apply then moves it.
+watch_apply apply0
+check "without module configuration, snd_hda_intel bound $AUDIO at the rescan (the monitor sees such a bind)" \
+	grep -q "^bind .*/$AUDIO snd_hda_intel\$" "$WORK/apply0-uevents"
+check "apply moved $AUDIO to vfio-pci" has_driver "$AUDIO" vfio-pci
 
 # ---- 1. nothing keeps the host drivers off: check warns ----
 run_igd check1 check
@@ -53,8 +102,9 @@ for m in snd_hda_intel lpc_ich bochs; do
 		fi
 	fi
 done
-check "lab: snd_hda_intel unloaded (it let go of $AUDIO)" sh -c "[ ! -d /sys/module/snd_hda_intel ] && [ ! -e $PCI/$AUDIO/driver ]"
+check "lab: snd_hda_intel unloaded" test ! -d /sys/module/snd_hda_intel
 check "lab: vfio_pci unloaded (it comes back with ids= from $CONF)" modprobe -r vfio_pci
+check "lab: $AUDIO has no driver now" test ! -e "$PCI/$AUDIO/driver"
 diag "unloaded:$replayed vfio_pci; replaying the add uevents of the PCI functions"
 for d in $HP_VFIO; do
 	udevadm trigger --action=add "$PCI/$d"
@@ -69,48 +119,10 @@ run_igd check3 check
 check "check stays quiet about drivers" sh -c "! grep -E '^(WARN|FAIL) (driver|modprobe) ' '$WORK/check3.out'"
 
 # ---- 4. apply, watching the kernel's bind uevents ----
-# udevadm monitor prints what the kernel broadcasts, in order. Synthetic
-# change uevents of 1f.4 carrying IGDMARK=start / IGDMARK=end bracket
-# apply: once the monitor shows a start mark it listens; once it shows the
-# end mark it has every uevent of apply.
-mark() { echo "change $(cat /proc/sys/kernel/random/uuid) IGDMARK=$1" >"$PCI/0000:00:1f.4/uevent"; }
-has_mark() { grep -qx "SYNTH_ARG_IGDMARK=$1" "$UEVENTS"; }
-udevadm monitor --kernel --property --subsystem-match=pci >"$UEVENTS" 2>&1 &
-monitor=$!
-end=$(($(date +%s) + 30))
-until has_mark start || [ "$(date +%s)" -ge "$end" ]; do
-	mark start
-	sleep 0.5
-done
-check "lab: udevadm monitor receives the kernel's PCI uevents" has_mark start
-
-run_igd apply apply
-check "igd-regroup apply exits 0" test "$rc" = 0
-mark end
-check "lab: the monitor has every uevent up to the end of apply" wait_until 30 has_mark end
-kill "$monitor" 2>/dev/null
-wait "$monitor" 2>/dev/null
-# the uevents after the last start mark and before the end mark, one
-# "ACTION DEVPATH DRIVER" line each (udevadm monitor --property: one
-# blank-line separated block per uevent)
-awk 'BEGIN { RS = "" }
-	/\nSYNTH_ARG_IGDMARK=start/ { out = ""; on = 1; next }
-	/\nSYNTH_ARG_IGDMARK=end/ { printf "%s", out; exit }
-	on && /^KERNEL\[/ {
-		a = p = ""; d = "-"
-		n = split($0, l, "\n")
-		for (i = 1; i <= n; i++) {
-			if (l[i] ~ /^ACTION=/) a = substr(l[i], 8)
-			if (l[i] ~ /^DEVPATH=/) p = substr(l[i], 9)
-			if (l[i] ~ /^DRIVER=/) d = substr(l[i], 8)
-		}
-		out = out a " " p " " d "\n"
-	}' "$UEVENTS" >"$WORK/apply-uevents"
-sed -n '/ \/devices\/.*\/0000:00:1f\.[0-9] /p' "$WORK/apply-uevents" | sed 's/^/# uevent: /'
+watch_apply apply
 check "the kernel removed and re-added $AUDIO during apply" \
 	sh -c "grep -q '^remove .*/$AUDIO ' '$WORK/apply-uevents' && grep -q '^add .*/$AUDIO ' '$WORK/apply-uevents'"
-check "the kernel bound $AUDIO to vfio-pci during apply (the monitor saw the binds)" \
-	grep -q "^bind .*/$AUDIO vfio-pci\$" "$WORK/apply-uevents"
+check "the kernel bound $AUDIO to vfio-pci during apply" grep -q "^bind .*/$AUDIO vfio-pci\$" "$WORK/apply-uevents"
 check "snd_hda_intel never bound $AUDIO during apply" sh -c "! grep '^bind .*/$AUDIO snd_hda_intel\$' '$WORK/apply-uevents'"
 check "$AUDIO ends on vfio-pci" has_driver "$AUDIO" vfio-pci
 check "$AUDIO is alone in its IOMMU group" alone "$AUDIO"
