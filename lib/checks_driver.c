@@ -27,8 +27,9 @@ struct recipe {
 	FILE *modules;    /* "a, b" the modules to keep off, for the initramfs sentence */
 	char *modules_buf;
 	size_t modules_len;
-	char *listed;     /* a module of those in etc/initramfs-tools/modules, or NULL */
+	char **names;     /* the modules already in the recipe: one claims several devices */
 	size_t n_modules;
+	const char *listed; /* one of names in etc/initramfs-tools/modules, or NULL */
 };
 
 static void recipe_done(struct recipe *rc)
@@ -42,7 +43,9 @@ static void recipe_done(struct recipe *rc)
 	free(rc->ids_buf);
 	free(rc->softdeps_buf);
 	free(rc->modules_buf);
-	free(rc->listed);
+	for (size_t i = 0; i < rc->n_modules; i++)
+		free(rc->names[i]);
+	free(rc->names);
 }
 
 static int recipe_init(struct recipe *rc)
@@ -58,21 +61,37 @@ static int recipe_close(struct recipe *rc)
 {
 	int r = 0;
 
-	if (fclose(rc->ids) != 0 || fclose(rc->softdeps) != 0 || fclose(rc->modules) != 0)
+	if (fclose(rc->ids) != 0)
+		r = -ENOMEM;
+	if (fclose(rc->softdeps) != 0)
+		r = -ENOMEM;
+	if (fclose(rc->modules) != 0)
 		r = -ENOMEM;
 	rc->ids = rc->softdeps = rc->modules = NULL;
 	return r;
 }
 
+/* A module to keep off, once however many devices it claims; with its softdep line when it lacks one. */
 static int recipe_add_module(struct recipe *rc, const struct modconf_claim *c)
 {
+	char **names;
+
+	for (size_t i = 0; i < rc->n_modules; i++)
+		if (strcmp(rc->names[i], c->module) == 0)
+			return 0;
+	names = reallocarray(rc->names, rc->n_modules + 1, sizeof(*names));
+	if (!names)
+		return -ENOMEM;
+	rc->names = names;
+	names[rc->n_modules] = strdup(c->module);
+	if (!names[rc->n_modules])
+		return -ENOMEM;
 	fprintf(rc->modules, "%s%s", rc->n_modules ? ", " : "", c->module);
+	if (!c->softdep_vfio)
+		fprintf(rc->softdeps, INDENT "softdep %s pre: vfio-pci\n", c->module);
+	if (c->in_initramfs && !rc->listed)
+		rc->listed = names[rc->n_modules];
 	rc->n_modules++;
-	if (c->in_initramfs && !rc->listed) {
-		rc->listed = strdup(c->module);
-		if (!rc->listed)
-			return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -116,8 +135,6 @@ static int print_not_kept(FILE *f, const struct modconf_device *md, const struct
 	} else
 		fprintf(f, "%s claims it and is not kept off: softdep %s pre: vfio-pci but vfio-pci "
 			"does not have %04x:%04x in its ids=", c->module, c->module, d->vendor_id, d->device_id);
-	if (!c->softdep_vfio)
-		fprintf(rc->softdeps, INDENT "softdep %s pre: vfio-pci\n", c->module);
 	*need_ids |= !ids;
 	return recipe_add_module(rc, c);
 }

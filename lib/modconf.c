@@ -297,7 +297,7 @@ static int read_config(struct modconf *m, const struct entry_counts *skip)
 
 	it = kmod_config_get_blacklists(m->kmod);
 	for (i = 0, r = 0; r >= 0 && i < all.blacklists - skip->blacklists && kmod_config_iter_next(it); i++)
-		r = names_add_split(&m->blacklist, kmod_config_iter_get_key(it), "");
+		r = names_add(&m->blacklist, kmod_config_iter_get_key(it), strlen(kmod_config_iter_get_key(it)));
 	kmod_config_iter_free_iter(it);
 
 	it = kmod_config_get_options(m->kmod);
@@ -309,7 +309,8 @@ static int read_config(struct modconf *m, const struct entry_counts *skip)
 	it = kmod_config_get_softdeps(m->kmod);
 	for (i = 0; r >= 0 && i < all.softdeps - skip->softdeps && kmod_config_iter_next(it); i++)
 		if (softdep_pre_vfio(kmod_config_iter_get_value(it)))
-			r = names_add_split(&m->softdep_vfio, kmod_config_iter_get_key(it), "");
+			r = names_add(&m->softdep_vfio, kmod_config_iter_get_key(it),
+				      strlen(kmod_config_iter_get_key(it)));
 	kmod_config_iter_free_iter(it);
 	return r;
 }

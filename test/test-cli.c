@@ -354,6 +354,33 @@ START_TEST(check_drivers_ids_without_softdep)
 }
 END_TEST
 
+START_TEST(check_drivers_module_once_for_several_devices)
+{
+	_cleanup_(freep) char *topo = fixture_topo_path("hp-elitedesk-800-g4");
+	_cleanup_(freep) char *aliases_path = NULL, *aliases = NULL;
+
+	/* two HD audio functions: snd_hda_intel claims both (by id, and by class) */
+	ck_assert_int_eq(fixture_build(root, "cmdline quiet intel_iommu=on\nmodule vfio_pci\n"
+					     "device 0000:00:1f.3 8086:a348 class=040300 group=7 driver=snd_hda_intel\n"
+					     "device 0000:00:0e.0 8086:9dc8 class=040300 group=8 driver=snd_hda_intel\n"),
+			 0);
+	ck_assert_int_ge(asprintf(&aliases_path, "%.*s.modules.alias", (int)(strlen(topo) - strlen(".topo")), topo), 0);
+	aliases = tu_read_file(aliases_path);
+	ck_assert_int_eq(modtree_build(root, "6.8.12-11-pve", aliases), 0);
+	write_conf("[vfio]\ndevices = 0000:00:1f.3 0000:00:0e.0\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "WARN driver    0000:00:0e.0 (8086:9dc8): snd_hda_intel claims it and nothing keeps it off: it "
+			"takes the device at boot and at every rescan until igd-regroup moves it\n");
+	assert_has(out, "WARN modprobe  to keep snd_hda_intel, snd_sof_pci_intel_cnl off, put in "
+			"/etc/modprobe.d/igd-regroup.conf (replacing any other options vfio-pci ids= line: "
+			"the last one wins):\n"
+			"                 options vfio-pci ids=8086:a348,8086:9dc8\n"
+			"                 softdep snd_hda_intel pre: vfio-pci\n"
+			"                 softdep snd_sof_pci_intel_cnl pre: vfio-pci\n"
+			"               then run update-initramfs -u:");
+}
+END_TEST
+
 START_TEST(check_drivers_without_modules)
 {
 	build("hp-elitedesk-800-g4");
@@ -528,6 +555,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, check_drivers_blacklisted);
 	tcase_add_test(tc, check_drivers_ids_and_softdep);
 	tcase_add_test(tc, check_drivers_ids_without_softdep);
+	tcase_add_test(tc, check_drivers_module_once_for_several_devices);
 	tcase_add_test(tc, check_drivers_without_modules);
 	suite_add_tcase(s, tc);
 
