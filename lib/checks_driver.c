@@ -242,9 +242,9 @@ static char *ids_union(const char *have, const char *add)
 
 static int report_recipe(struct modconf *m, struct recipe *rc, struct check_report *r)
 {
-	_cleanup_(freep) char *ids = NULL, *ids_line = NULL, *initramfs = NULL;
+	_cleanup_(freep) char *ids = NULL, *options = NULL, *initramfs = NULL;
 	const char *cmdline_ids = modconf_vfio_ids_cmdline(m);
-	int k;
+	int k = 0;
 
 	if (rc->n_modules == 0)
 		return 0;
@@ -253,14 +253,16 @@ static int report_recipe(struct modconf *m, struct recipe *rc, struct check_repo
 		ids = ids_union(cmdline_ids ? cmdline_ids : modconf_vfio_ids(m), rc->ids_buf);
 		if (!ids)
 			return -ENOMEM;
-		if (cmdline_ids)
-			k = asprintf(&ids_line, INDENT "(and on the kernel command line, which wins over "
-				     "modprobe.d: vfio-pci.ids=%s)\n", ids);
-		else
-			k = asprintf(&ids_line, INDENT "options vfio-pci ids=%s\n", ids);
-		if (k < 0)
-			return -ENOMEM;
 	}
+	/* modprobe passes the command line's vfio-pci.ids= after modprobe.d's: there it wins */
+	if (ids && cmdline_ids && rc->softdeps_len == 0)
+		return check_report_add(r, CHECK_WARN, "modprobe",
+					"to keep %s off, make vfio-pci.ids= on the kernel command line "
+					"vfio-pci.ids=%s (it wins over modprobe.d; then update-grub, or "
+					"proxmox-boot-tool refresh, and reboot)",
+					rc->modules_buf, ids);
+	if (ids && !cmdline_ids && asprintf(&options, INDENT "options vfio-pci ids=%s\n", ids) < 0)
+		return -ENOMEM;
 	if (rc->listed || modconf_vfio_in_initramfs(m))
 		k = asprintf(&initramfs, "%s is in /etc/initramfs-tools/modules: the initramfs loads it "
 			     "with its own copy of modprobe.d",
@@ -270,12 +272,15 @@ static int report_recipe(struct modconf *m, struct recipe *rc, struct check_repo
 			     "igd-regroup cannot tell whether it loads %s", rc->modules_buf);
 	if (k < 0)
 		return -ENOMEM;
-	return check_report_add(r, CHECK_WARN, "modprobe", "to keep %s off, put in " RECIPE_FILE "%s:\n%s%s"
+	return check_report_add(r, CHECK_WARN, "modprobe",
+				"to keep %s off, put in " RECIPE_FILE "%s:\n%s%s%s%s%s"
 				"               then run update-initramfs -u: %s",
 				rc->modules_buf,
-				ids_line && !cmdline_ids ? " (replacing any other options vfio-pci ids= line: "
-							   "the last one wins)" : "",
-				ids_line ? ids_line : "", rc->softdeps_buf, initramfs);
+				options ? " (replacing any other options vfio-pci ids= line: the last one wins)" : "",
+				options ? options : "", rc->softdeps_buf,
+				ids && cmdline_ids ? "               and make vfio-pci.ids= on the kernel command line, "
+						     "which wins over modprobe.d, vfio-pci.ids=" : "",
+				ids && cmdline_ids ? ids : "", ids && cmdline_ids ? "\n" : "", initramfs);
 }
 
 int check_drivers(const struct igd_ctx *ctx, const struct igd_config *cfg, const struct snapshot *snap,

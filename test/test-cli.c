@@ -354,6 +354,38 @@ START_TEST(check_drivers_ids_without_softdep)
 }
 END_TEST
 
+START_TEST(check_drivers_command_line_ids_win)
+{
+	build_hp_modules();
+	write_conf(HP_CONF);
+	tu_write_file(root, "etc/modprobe.d/igd-regroup.conf",
+		      "options vfio-pci ids=8086:3e92,8086:a348\n"
+		      "softdep i915 pre: vfio-pci\n"
+		      "softdep snd_hda_intel pre: vfio-pci\n"
+		      "softdep snd_sof_pci_intel_cnl pre: vfio-pci\n");
+	tu_write_file(root, "proc/cmdline", "quiet intel_iommu=on vfio-pci.ids=8086:3e92\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "ok   driver    0000:00:02.0 (8086:3e92): i915 is kept off (vfio-pci.ids=8086:3e92 on the "
+			"kernel command line, softdep i915 pre: vfio-pci)\n");
+	assert_has(out, "WARN driver    0000:00:1f.3 (8086:a348): snd_hda_intel claims it and is not kept off: "
+			"softdep snd_hda_intel pre: vfio-pci but vfio-pci does not have 8086:a348 in its ids=; ");
+	assert_has(out, "WARN modprobe  to keep snd_hda_intel, snd_sof_pci_intel_cnl off, make vfio-pci.ids= on "
+			"the kernel command line vfio-pci.ids=8086:3e92,8086:a348 (it wins over modprobe.d; then "
+			"update-grub, or proxmox-boot-tool refresh, and reboot)\n");
+	/* with a softdep missing as well: the modprobe.d lines, and the command line */
+	tu_write_file(root, "etc/modprobe.d/igd-regroup.conf", "options vfio-pci ids=8086:3e92,8086:a348\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 0);
+	assert_has(out, "WARN modprobe  to keep i915, snd_hda_intel, snd_sof_pci_intel_cnl off, put in "
+			"/etc/modprobe.d/igd-regroup.conf:\n"
+			"                 softdep i915 pre: vfio-pci\n"
+			"                 softdep snd_hda_intel pre: vfio-pci\n"
+			"                 softdep snd_sof_pci_intel_cnl pre: vfio-pci\n"
+			"               and make vfio-pci.ids= on the kernel command line, which wins over "
+			"modprobe.d, vfio-pci.ids=8086:3e92,8086:a348\n"
+			"               then run update-initramfs -u:");
+}
+END_TEST
+
 START_TEST(check_drivers_module_once_for_several_devices)
 {
 	_cleanup_(freep) char *topo = fixture_topo_path("hp-elitedesk-800-g4");
@@ -555,6 +587,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, check_drivers_blacklisted);
 	tcase_add_test(tc, check_drivers_ids_and_softdep);
 	tcase_add_test(tc, check_drivers_ids_without_softdep);
+	tcase_add_test(tc, check_drivers_command_line_ids_win);
 	tcase_add_test(tc, check_drivers_module_once_for_several_devices);
 	tcase_add_test(tc, check_drivers_without_modules);
 	suite_add_tcase(s, tc);
