@@ -11,14 +11,16 @@
  *   parse_property_string): ','-separated, empty parts skipped, "key=value"
  *   or one bare value for the default key "host"; a key given twice is an
  *   error. Options we do not know are accepted and ignored, so that a newer
- *   Proxmox's options do not stop the hook.
+ *   Proxmox's options do not stop the hook. Addresses as its pattern takes
+ *   them: a domain of 4 or more hex digits (VMD), the slot form, "a;b".
  * - mapping/pci.cfg (SectionConfig without a type): "ID" on a line of its
  *   own starts a section, its properties follow as indented "key value"
  *   lines up to the next empty line; lines starting with optional
  *   whitespace and '#' are comments; "map" repeats. A later section with
  *   the same ID wins. Each map is a property string; those whose node=
- *   is this node count, in order, and each path may list several
- *   addresses joined by ';'.
+ *   is this node count, in order: each is one alternative (qemu-server's
+ *   parse_hostpci), whose path may list several addresses joined by ';',
+ *   passed together.
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -216,7 +218,7 @@ static int addr_vec_parse(const char *list, struct addr_vec *ret, char **what)
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; (tok = strsep(&cursor, ";")); i++)
-		if (pci_addr_parse(tok, PCI_ADDR_ALLOW_SLOT, &v[i]) < 0)
+		if (pci_addr_parse(tok, PCI_ADDR_ALLOW_SLOT | PCI_ADDR_LONG_DOMAIN, &v[i]) < 0)
 			return bad(what, "invalid PCI address '%s'", tok);
 	ret->v = TAKE_PTR(v);
 	ret->n = n;
@@ -248,12 +250,12 @@ enum hostpci_key {
 	HP_X_VGA,
 	HP_ROMBAR,
 	HP_ROMFILE,
-	HP_MDEV, /* from here: Proxmox options accepted and ignored */
-	HP_VENDOR_ID,
+	HP_MDEV,
+	HP_DRIVER,
+	HP_VENDOR_ID, /* from here: Proxmox options accepted and ignored */
 	HP_DEVICE_ID,
 	HP_SUB_VENDOR_ID,
 	HP_SUB_DEVICE_ID,
-	HP_DRIVER,
 	_HP_MAX,
 	HP_UNKNOWN = -1,
 };
@@ -267,11 +269,11 @@ static const char *const hostpci_keys[_HP_MAX] = {
 	[HP_ROMBAR] = "rombar",
 	[HP_ROMFILE] = "romfile",
 	[HP_MDEV] = "mdev",
+	[HP_DRIVER] = "driver",
 	[HP_VENDOR_ID] = "vendor-id",
 	[HP_DEVICE_ID] = "device-id",
 	[HP_SUB_VENDOR_ID] = "sub-vendor-id",
 	[HP_SUB_DEVICE_ID] = "sub-device-id",
-	[HP_DRIVER] = "driver",
 };
 
 static enum hostpci_key hostpci_key_lookup(const char *name)
@@ -331,6 +333,16 @@ static int hostpci_option(struct vm_hostpci *h, enum hostpci_key k, const char *
 		return 0;
 	case HP_ROMFILE:
 		return string_option(value, &h->romfile);
+	case HP_MDEV:
+		/* qemu-server's pattern: the type names a sysfs directory */
+		if (strpbrk(value, "/.:"))
+			return bad(what, "invalid mdev type '%s'", value);
+		return string_option(value, &h->mdev);
+	case HP_DRIVER:
+		if (strcmp(value, "keep") != 0 && strcmp(value, "vfio") != 0)
+			return bad(what, "option 'driver' is 'vfio' or 'keep', not '%s'", value);
+		h->driver_keep = strcmp(value, "keep") == 0;
+		return 0;
 	default:
 		return 0;
 	}
@@ -385,6 +397,12 @@ static int hostpci_parse(const char *value, struct vm_hostpci *ret, char **what)
 		r = addr_vec_parse(host, &addrs, what);
 		if (r < 0)
 			return r;
+		h.alt_ends = malloc(sizeof(*h.alt_ends));
+		if (!h.alt_ends)
+			return -ENOMEM;
+		/* a host= list is one alternative, passed together */
+		h.alt_ends[0] = addrs.n;
+		h.n_alts = 1;
 		h.addrs = TAKE_PTR(addrs.v);
 		h.n_addrs = addrs.n;
 	}
@@ -405,7 +423,9 @@ void vm_hostpci_done(struct vm_hostpci *h)
 	if (!h)
 		return;
 	free(h->addrs);
+	free(h->alt_ends);
 	free(h->mapping);
+	free(h->mdev);
 	free(h->romfile);
 	*h = (struct vm_hostpci){ .rombar = -1 };
 }
@@ -483,7 +503,17 @@ struct map_reader {
 	bool wanted;     /* ... and its ID is name */
 	bool defined;    /* a section named name was seen */
 	struct addr_vec addrs;
+	size_t *ends; /* one per map line for node: where its path ends in addrs */
+	size_t n_ends;
 };
+
+static void map_reader_reset(struct map_reader *m)
+{
+	addr_vec_done(&m->addrs);
+	free(m->ends);
+	m->ends = NULL;
+	m->n_ends = 0;
+}
 
 /* "node=pve,path=0000:00:1f.3,id=8086:a348,..." -> node and path (pointing into value). */
 static int map_entry_split(char *value, const char **ret_node, const char **ret_path, char **what)
@@ -520,6 +550,7 @@ static int map_entry(struct map_reader *m, char *value, char **what)
 {
 	_cleanup_(addr_vec_done) struct addr_vec addrs = {};
 	const char *node = NULL, *path = NULL;
+	size_t *ends;
 	int r;
 
 	r = map_entry_split(value, &node, &path, what);
@@ -530,7 +561,15 @@ static int map_entry(struct map_reader *m, char *value, char **what)
 	r = addr_vec_parse(path, &addrs, what);
 	if (r < 0)
 		return r;
-	return addr_vec_append(&m->addrs, &addrs);
+	ends = reallocarray(m->ends, m->n_ends + 1, sizeof(*ends));
+	if (!ends)
+		return -ENOMEM;
+	m->ends = ends;
+	r = addr_vec_append(&m->addrs, &addrs);
+	if (r < 0)
+		return r;
+	m->ends[m->n_ends++] = m->addrs.n;
+	return 0;
 }
 
 /* An indented "key value" line of the wanted section. */
@@ -563,7 +602,7 @@ static void map_header(struct map_reader *m, const char *line)
 	if (m->wanted) {
 		/* a later section with the same ID replaces the earlier one */
 		m->defined = true;
-		addr_vec_done(&m->addrs);
+		map_reader_reset(m);
 	}
 }
 
@@ -600,6 +639,16 @@ static int map_line(void *userdata, unsigned n, char *line)
 int vm_mapping_resolve(const struct igd_ctx *ctx, const char *cfg_path, const char *node,
 		       const char *name, struct pci_addr **ret, size_t *ret_n)
 {
+	_cleanup_(freep) size_t *ends = NULL;
+	size_t n_alts;
+
+	return vm_mapping_resolve_alts(ctx, cfg_path, node, name, ret, ret_n, &ends, &n_alts);
+}
+
+int vm_mapping_resolve_alts(const struct igd_ctx *ctx, const char *cfg_path, const char *node,
+			    const char *name, struct pci_addr **ret, size_t *ret_n, size_t **ret_ends,
+			    size_t *ret_n_alts)
+{
 	_cleanup_(fclosep) FILE *f = NULL;
 	struct map_reader m = { .ctx = ctx, .path = cfg_path, .node = node, .name = name };
 	int r;
@@ -613,7 +662,7 @@ int vm_mapping_resolve(const struct igd_ctx *ctx, const char *cfg_path, const ch
 		if (r == -ENOMEM)
 			r = oom(ctx);
 		if (r < 0) {
-			addr_vec_done(&m.addrs);
+			map_reader_reset(&m);
 			return r;
 		}
 	}
@@ -621,13 +670,15 @@ int vm_mapping_resolve(const struct igd_ctx *ctx, const char *cfg_path, const ch
 		return igd_log_errno(ctx, LOG_ERR, ENXIO, "mapping '%s' is not defined in %s", name,
 				     cfg_path);
 	if (m.addrs.n == 0) {
-		addr_vec_done(&m.addrs);
+		map_reader_reset(&m);
 		return igd_log_errno(ctx, LOG_ERR, ENXIO,
 				     "mapping '%s' has no entry for node '%s' in %s", name, node,
 				     cfg_path);
 	}
 	*ret = m.addrs.v;
 	*ret_n = m.addrs.n;
+	*ret_ends = m.ends;
+	*ret_n_alts = m.n_ends;
 	return 0;
 }
 
@@ -640,7 +691,8 @@ struct conf_reader {
 	int error; /* the first -EBADMSG, once every line was looked at */
 	struct vm_hostpci slot[VM_HOSTPCI_MAX];
 	bool present[VM_HOSTPCI_MAX];
-	char *machine, *vga;
+	char *machine, *vga, *vga_raw;
+	bool is_template;
 };
 
 static void conf_reader_done(struct conf_reader *c)
@@ -650,6 +702,7 @@ static void conf_reader_done(struct conf_reader *c)
 	free(c->path);
 	free(c->machine);
 	free(c->vga);
+	free(c->vga_raw);
 }
 
 /* N of "hostpciN" for N = 0..15 without leading zeros; -2 for hostpci16..99; else -1. */
@@ -708,7 +761,18 @@ static int conf_key(struct conf_reader *c, const char *key, const char *value)
 		return string_option(value, &c->machine);
 	if (strcmp(key, "vga") == 0 && *value) {
 		free(c->vga);
+		c->vga = NULL;
+		if (string_option(value, &c->vga_raw) < 0)
+			return -ENOMEM;
 		return prop_default_value(value, "type", &c->vga);
+	}
+	if (strcmp(key, "template") == 0) {
+		int b = parse_boolean(value);
+
+		/* qemu-server refuses a config with another value: leave it to qemu-server */
+		if (b >= 0)
+			c->is_template = b;
+		return 0;
 	}
 	return 0;
 }
@@ -784,7 +848,8 @@ static int conf_resolve_mappings(struct conf_reader *c)
 			if (!cfg)
 				return oom(c->ctx);
 		}
-		r = vm_mapping_resolve(c->ctx, cfg, node, h->mapping, &h->addrs, &h->n_addrs);
+		r = vm_mapping_resolve_alts(c->ctx, cfg, node, h->mapping, &h->addrs, &h->n_addrs,
+					    &h->alt_ends, &h->n_alts);
 		if (r < 0 && !first)
 			first = r;
 	}
@@ -817,6 +882,8 @@ static int conf_finish(struct conf_reader *c, uint32_t vmid, struct vm_config *r
 		.n_hostpci = n,
 		.machine = TAKE_PTR(c->machine),
 		.vga = TAKE_PTR(c->vga),
+		.vga_raw = TAKE_PTR(c->vga_raw),
+		.is_template = c->is_template,
 	};
 	return 0;
 }
@@ -854,7 +921,16 @@ void vm_config_done(struct vm_config *c)
 	free(c->hostpci);
 	free(c->machine);
 	free(c->vga);
+	free(c->vga_raw);
 	*c = (struct vm_config){};
+}
+
+const struct pci_addr *vm_hostpci_alt(const struct vm_hostpci *h, size_t k, size_t *ret_n)
+{
+	size_t start = k ? h->alt_ends[k - 1] : 0;
+
+	*ret_n = h->alt_ends[k] - start;
+	return h->addrs + start;
 }
 
 /* ---- machine ---- */
