@@ -80,41 +80,47 @@ static const char *vfio_skip_reason(const struct hostpci_choices *c, const struc
 	return "";
 }
 
-/* Binds the [vfio] devices the VM takes, as the boot program would; never an mdev parent or driver=keep. */
-static int bind_vfio_devices(const struct igd_ctx *ctx, const struct igd_config *cfg,
-			     const struct hostpci_choices *c)
+int hook_vfio_walk(const struct igd_config *cfg, const struct hostpci_choices *c,
+		   hook_vfio_fn fn, void *userdata)
 {
 	int r;
 
 	for (size_t i = 0; i < cfg->vfio_devices.n; i++) {
-		const struct pci_addr *a = &cfg->vfio_devices.v[i];
-		const char *skip = vfio_skip_reason(c, a);
+		const char *skip = vfio_skip_reason(c, &cfg->vfio_devices.v[i]);
 
 		if (skip && !*skip)
 			continue; /* not passed by this VM */
-		if (skip && strcmp(skip, "mdev") == 0) {
-			log_notice(ctx, "%s is in [vfio] devices, but this VM makes mediated devices on it "
-					"(mdev=): it keeps its host driver and is not bound.",
-				   PCI_ADDR_STR(a));
-			continue;
-		}
-		if (skip) {
-			log_notice(ctx, "%s is in [vfio] devices, but its hostpci entry has driver=keep: "
-					"Proxmox leaves its driver as it is, and so does igd-regroup.",
-				   PCI_ADDR_STR(a));
-			continue;
-		}
-		r = vfio_bind(ctx, a);
+		r = fn(userdata, &cfg->vfio_devices.v[i], skip ? strcmp(skip, "mdev") == 0 ? HOOK_VFIO_MDEV : HOOK_VFIO_KEEP : HOOK_VFIO_BIND);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-/* The checks that refuse a start: how many problems (each logged). */
-static size_t pre_start_refusals(const struct igd_ctx *ctx, const struct igd_config *cfg,
-				 const struct snapshot *snap, uint32_t vmid,
-				 const struct hostpci_choices *c)
+/* pre-start's action on each [vfio] device the VM passes. */
+static int bind_one(void *userdata, const struct pci_addr *a, enum hook_vfio_action what)
+{
+	const struct igd_ctx *ctx = userdata;
+
+	switch (what) {
+	case HOOK_VFIO_MDEV:
+		log_notice(ctx, "%s is in [vfio] devices, but this VM makes mediated devices on it "
+				"(mdev=): it keeps its host driver and is not bound.",
+			   PCI_ADDR_STR(a));
+		return 0;
+	case HOOK_VFIO_KEEP:
+		log_notice(ctx, "%s is in [vfio] devices, but its hostpci entry has driver=keep: "
+				"Proxmox leaves its driver as it is, and so does igd-regroup.",
+			   PCI_ADDR_STR(a));
+		return 0;
+	default:
+		return vfio_bind(ctx, a);
+	}
+}
+
+size_t hook_pre_start_refusals(const struct igd_ctx *ctx, const struct igd_config *cfg,
+			       const struct snapshot *snap, uint32_t vmid,
+			       const struct hostpci_choices *c)
 {
 	/* a device the host is using is refused even with check_isolation = no */
 	size_t n = hook_check_host_use(ctx, snap, vmid, c);
@@ -162,11 +168,11 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	}
 	(void)hook_warn_setup(ctx, &vm, &chosen);
 
-	if (pre_start_refusals(ctx, cfg, &snap, vmid, &chosen)) {
+	if (hook_pre_start_refusals(ctx, cfg, &snap, vmid, &chosen)) {
 		journal(ctx, vmid, HOOK_PRE_START, "refused", "a passed device is used by the host or shares its group with host devices");
 		return -EPERM;
 	}
-	r = bind_vfio_devices(ctx, cfg, &chosen);
+	r = hook_vfio_walk(cfg, &chosen, bind_one, (void *)ctx);
 	if (r < 0) {
 		journal(ctx, vmid, HOOK_PRE_START, "failed", "binding to vfio-pci failed");
 		return r;
@@ -179,13 +185,8 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	return 0;
 }
 
-/*
- * The [regroup] functions the VM took, in [regroup] order: the VM's devices chosen
- * as for a start, preferring what it reserved (pre-stop). 0, 1 when there is
- * nothing to reset (said), or -errno (logged).
- */
-static int vm_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg,
-			      uint32_t vmid, struct addr_list *ret)
+int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid,
+			 bool say, struct addr_list *ret)
 {
 	_cleanup_(vm_config_done) struct vm_config vm = {};
 	_cleanup_(snapshot_done) struct snapshot snap = {};
@@ -194,8 +195,10 @@ static int vm_reset_functions(const struct igd_ctx *ctx, const struct igd_config
 	size_t n = 0;
 	int r;
 
+	*ret = (struct addr_list){};
 	if (cfg->reset_functions.n == 0 && cfg->functions.n == 0) {
-		log_info(ctx, "No reset functions configured: nothing to reset.");
+		if (say)
+			log_info(ctx, "No reset functions configured: nothing to reset.");
 		return 1;
 	}
 	if (cfg->reset_functions.n == 0) {
@@ -203,7 +206,9 @@ static int vm_reset_functions(const struct igd_ctx *ctx, const struct igd_config
 		if (r < 0)
 			return r;
 		if (vm.is_template) {
-			log_info(ctx, "VM %u is a template: it ran without its PCI devices; nothing to reset.", vmid);
+			if (say)
+				log_info(ctx, "VM %u is a template: it ran without its PCI devices; nothing to reset.",
+					 vmid);
 			return 1;
 		}
 		r = snapshot_read(ctx, &snap);
@@ -220,7 +225,10 @@ static int vm_reset_functions(const struct igd_ctx *ctx, const struct igd_config
 	if (r < 0)
 		return igd_log_errno(ctx, LOG_ERR, -r, "Out of memory");
 	if (ret->n == 0) {
-		log_info(ctx, "VM %u passes no [regroup] function: nothing to reset.", vmid);
+		if (say)
+			log_info(ctx, "VM %u passes no [regroup] function: nothing to reset.", vmid);
+		free(ret->v);
+		*ret = (struct addr_list){};
 		return 1;
 	}
 	return 0;
@@ -234,15 +242,13 @@ int hook_reset(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t
 	struct engine_options opts = { .functions = &functions };
 	int r;
 
-	r = vm_reset_functions(ctx, cfg, vmid, &functions);
+	r = hook_reset_functions(ctx, cfg, vmid, true, &functions);
 	if (r < 0) {
 		journal(ctx, vmid, phase, "failed", "the VM's devices could not be worked out");
 		return r;
 	}
-	if (r > 0) {
-		free(functions.v);
+	if (r > 0)
 		return 0;
-	}
 	log_info(ctx, "VM %u %s: resetting %zu function(s).", vmid, hook_phase_name(phase),
 		 functions.n);
 	r = engine_run(ctx, cfg, &opts, &res);

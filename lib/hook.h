@@ -68,6 +68,39 @@ size_t hook_check_isolation(const struct igd_ctx *ctx, const struct snapshot *sn
 size_t hook_warn_setup(const struct igd_ctx *ctx, const struct vm_config *vm,
 		       const struct hostpci_choices *c);
 
+/*
+ * The checks that refuse a start, on the functions the VM takes: a device the
+ * host is using (always), a group shared with host devices (check_isolation).
+ * Returns how many problems (each logged).
+ */
+size_t hook_pre_start_refusals(const struct igd_ctx *ctx, const struct igd_config *cfg,
+			       const struct snapshot *snap, uint32_t vmid,
+			       const struct hostpci_choices *c);
+
+enum hook_vfio_action {
+	HOOK_VFIO_BIND, /* passed by the VM: bound to vfio-pci */
+	HOOK_VFIO_MDEV, /* an mdev= parent: keeps its host driver, never bound */
+	HOOK_VFIO_KEEP, /* driver=keep: Proxmox does not bind it, nor do we */
+};
+typedef int (*hook_vfio_fn)(void *userdata, const struct pci_addr *a, enum hook_vfio_action what);
+
+/*
+ * Calls fn for each [vfio] device the VM passes or makes mediated devices on, in
+ * [vfio] order: what pre-start binds, and what `igd-regroup vm` shows. Stops at
+ * and returns fn's first negative value; else 0.
+ */
+int hook_vfio_walk(const struct igd_config *cfg, const struct hostpci_choices *c,
+		   hook_vfio_fn fn, void *userdata);
+
+/*
+ * The functions the reset phase resets for vmid, in *ret (free ret->v):
+ * reset_functions, or the [regroup] functions the VM takes, chosen as for a
+ * start with its own reservations first. 0; 1 when there is nothing to reset
+ * (said when say), *ret empty; -errno (logged).
+ */
+int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid,
+			 bool say, struct addr_list *ret);
+
 /* pre-start: 0 (start), -EPERM (refused: isolation), or another -errno (logged). */
 int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid);
 

@@ -729,6 +729,83 @@ START_TEST(install_hook_errors)
 }
 END_TEST
 
+/* ---- igd-regroup vm VMID: what the hook would do, read-only ---- */
+
+START_TEST(vm_command_before_and_after_the_split)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	vm(100, VM100_SEED000);
+	tu_write_file(root, "usr/share/kvm/igpu-uhd630.rom", "rom");
+	before = tu_tree_digest(root);
+	ck_assert_int_eq(IGD("vm", "100"), 1);
+	ck_assert_str_eq(out, "VM 100: machine pc-i440fx-9.2, vga none\n"
+			      "hostpci entries:\n"
+			      "  hostpci0  0000:00:02 -> 0000:00:02.0\n"
+			      "  hostpci1  0000:00:1f.0 -> 0000:00:1f.0\n"
+			      "  hostpci2  0000:00:1f.3 -> 0000:00:1f.3\n"
+			      "IOMMU groups of the functions taken:\n"
+			      "  group 0: 0000:00:02.0 (CoffeeLake-S GT2 [UHD Graphics 630], driver i915); isolated\n"
+			      "  group 7: 0000:00:1f.0 (Q370 Chipset LPC/eSPI Controller, driver none), 0000:00:1f.3 "
+			      "(Cannon Lake PCH cAVS, driver snd_hda_intel); not isolated from 0000:00:1f.4 (Cannon "
+			      "Lake PCH SMBus Controller, driver i801_smbus), 0000:00:1f.5 (Cannon Lake PCH SPI "
+			      "Controller, driver intel-spi), 0000:00:1f.6 (Ethernet Connection (7) I219-LM, driver "
+			      "e1000e, eno1 in vmbr0)\n"
+			      "Pre-start: would refuse the start (1 problem, named in the messages).\n"
+			      "Reset at post-stop: 0000:00:1f.0 0000:00:1f.3; the host network is not touched.\n");
+	/* pre-start's own message */
+	assert_has(err, "refusing to start VM 100: 0000:00:1f.0 (Q370 Chipset LPC/eSPI Controller) and "
+			"0000:00:1f.3 (Cannon Lake PCH cAVS) share IOMMU group 7 with ");
+	after = tu_tree_digest(root);
+	tu_assert_same_tree(before, after);
+
+	other_machine("hp-elitedesk-800-g4-split");
+	vm(100, VM100_SEED000);
+	tu_write_file(root, "usr/share/kvm/igpu-uhd630.rom", "rom");
+	ck_assert_int_eq(IGD("vm", "100"), 1);
+	assert_has(out, "  group 7: 0000:00:1f.0 (Q370 Chipset LPC/eSPI Controller, driver none); not isolated from ");
+	assert_has(out, "  group 8: 0000:00:1f.3 (Cannon Lake PCH cAVS, driver vfio-pci); isolated\n");
+	assert_has(out, "Pre-start: would refuse the start (1 problem, named in the messages).\n");
+	/* without the LPC bridge (in its still shared group): accepted */
+	vm(100, "hostpci0: 0000:00:02.0,pcie=1,x-vga=1\nhostpci1: 0000:00:1f.3,pcie=1\nmachine: q35\n");
+	ck_assert_int_eq(IGD("vm", "100"), 0);
+	assert_has(out, "Pre-start: would accept the start and bind to vfio-pci: 0000:00:02.0, 0000:00:1f.3.\n"
+			"Reset at post-stop: 0000:00:1f.3; the host network is not touched.\n");
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(vm_command_network_mdev_template_usage)
+{
+	vm(100, "hostpci0: 0000:00:02.0,mdev=i915-GVTg_V5_4\nhostpci1: 0000:00:1f\nmachine: q35\n");
+	ck_assert_int_eq(IGD("vm", "100"), 1);
+	assert_has(out, "  hostpci0  0000:00:02.0 (mdev=i915-GVTg_V5_4): a mediated device on one of 0000:00:02.0, "
+			"which keeps its host driver\n");
+	assert_has(out, "  hostpci1  0000:00:1f -> 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n");
+	assert_has(out, "Reset at post-stop: 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6; the "
+			"host network is touched: eno1 (in vmbr0) goes away with 0000:00:1f.6; "
+			"igd-regroup-netnotify brings it back.\n");
+	assert_has(err, "takes 0000:00:1f.6 (Ethernet Connection (7) I219-LM), which the host is using");
+	/* the mdev parent and driver=keep: listed, not bound */
+	vm(100, "hostpci0: 0000:00:02.0,mdev=i915-GVTg_V5_4\nhostpci1: 0000:00:14.2,driver=keep\n");
+	tu_write_file(root, "igd-regroup.conf", HP_CONF "reset_phase = none\n");
+	ck_assert_int_eq(IGD("vm", "100"), 1); /* 14.2 shares group 3 with the xHCI */
+	assert_has(out, "  hostpci1  0000:00:14.2 -> 0000:00:14.2 (driver=keep: not bound)\n");
+	assert_has(out, "Reset: none (reset_phase = none).\n");
+	assert_has(err, "with driver=keep Proxmox binds nothing");
+	/* a template, a VM the hook does not act for, bad usage */
+	vm(100, VM100_SEED000 "template: 1\n");
+	ck_assert_int_eq(IGD("vm", "100"), 0);
+	assert_has(out, "Proxmox starts a template only for a backup, without its PCI devices");
+	ck_assert_int_eq(IGD("vm", "101"), 0);
+	ck_assert_str_eq(out, "VM 101 is not in [hook] vmids: the hookscript does nothing for it.\n");
+	ck_assert_int_eq(IGD("vm"), 2);
+	ck_assert_int_eq(IGD("vm", "0100"), 2);
+	assert_has(err, "igd-regroup: vm expects a VMID (100..999999999).");
+	ck_assert_int_eq(IGD("vm", "100", "101"), 2);
+}
+END_TEST
+
 static Suite *hook_suite(void)
 {
 	Suite *s = suite_create("hook");
@@ -781,6 +858,12 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, chain_vetoes_a_start);
 	tcase_add_test(tc, chain_not_run_after_our_refusal);
 	tcase_add_test(tc, chain_missing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("vm command");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, vm_command_before_and_after_the_split);
+	tcase_add_test(tc, vm_command_network_mdev_template_usage);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("install-hook");
