@@ -185,6 +185,29 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	return 0;
 }
 
+/* The [regroup] functions that an address of a hostpci entry (not mdev=) names, in any alternative. */
+static int named_functions(const struct igd_config *cfg, const struct vm_config *vm,
+			   struct pci_addr **ret, size_t *ret_n)
+{
+	struct pci_addr *v = calloc(cfg->functions.n ? cfg->functions.n : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->functions.n; i++) {
+		bool named = false;
+
+		for (size_t j = 0; j < vm->n_hostpci && !named; j++)
+			for (size_t k = 0; !vm->hostpci[j].mdev && k < vm->hostpci[j].n_addrs && !named; k++)
+				named = pci_addr_in_slot(&cfg->functions.v[i], &vm->hostpci[j].addrs[k]);
+		if (named)
+			v[n++] = cfg->functions.v[i];
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
 int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid,
 			 bool say, struct addr_list *ret)
 {
@@ -215,11 +238,19 @@ int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg
 		if (r < 0)
 			return r;
 		r = hostpci_choose(ctx, &vm, &snap, HOSTPCI_CHOOSE_OWN_FIRST, &chosen);
+		if (r == -ENODEV || r == -EBUSY) {
+			/*
+			 * A function the VM had is missing (an earlier reset died between remove
+			 * and rescan) or taken since: every address it names still counts, so the
+			 * engine's recovery rescan brings a missing one back.
+			 */
+			log_warning(ctx, "VM %u: resetting every [regroup] function its hostpci entries name.",
+				    vmid);
+			r = named_functions(cfg, &vm, &taken, &n);
+		} else if (r == 0)
+			r = hostpci_choices_taken(&chosen, &taken, &n);
 		if (r < 0)
-			return r;
-		r = hostpci_choices_taken(&chosen, &taken, &n);
-		if (r < 0)
-			return igd_log_errno(ctx, LOG_ERR, -r, "Out of memory");
+			return r == -ENOMEM ? igd_log_errno(ctx, LOG_ERR, ENOMEM, "Out of memory") : r;
 	}
 	r = config_reset_functions_for(cfg, taken, n, ret);
 	if (r < 0)

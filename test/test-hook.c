@@ -606,6 +606,25 @@ START_TEST(reset_fault_fails_but_rescans)
 }
 END_TEST
 
+START_TEST(reset_brings_back_a_missing_function)
+{
+	_cleanup_(freep) char *p = tu_path(root, "sys/bus/pci/devices/0000:00:1f.3");
+
+	vm(100, VM100_SEED000);
+	/* short: the faulty run waits this long for 1f.3, which never comes back */
+	tu_write_file(root, "igd-regroup.conf",
+		      "[regroup]\nfunctions = 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n"
+		      "timeout_ms = 300\n[vfio]\ndevices = 0000:00:1f.3\n");
+	/* a reset that died with 1f.3 removed: the next one still counts it, and rescans first */
+	ck_assert_int_eq(HOOK_FAULTS("gone@0000:00:1f.3", "100", "post-stop"), 1);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	EXPECT_HOOK(0, "100", "post-stop");
+	assert_has(err, "igd-regroup: warning: VM 100: resetting every [regroup] function its hostpci entries name.\n");
+	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 2 function(s).\n");
+	ck_assert_int_eq(access(p, F_OK), 0);
+}
+END_TEST
+
 START_TEST(reset_skipped_when_another_vm_holds)
 {
 	_cleanup_(freep) char *before = NULL, *after = NULL;
@@ -849,6 +868,7 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, post_stop_whole_slot_resets_its_regroup_functions);
 	tcase_add_test(tc, reset_functions_and_pre_stop);
 	tcase_add_test(tc, reset_fault_fails_but_rescans);
+	tcase_add_test(tc, reset_brings_back_a_missing_function);
 	tcase_add_test(tc, reset_skipped_when_another_vm_holds);
 	suite_add_tcase(s, tc);
 
