@@ -166,7 +166,7 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 			r == -ENODEV ? "a passed device is missing" : "Proxmox cannot choose the devices");
 		return r;
 	}
-	(void)hook_warn_setup(ctx, &vm, &chosen);
+	(void)hook_warn_setup(ctx, &vm, &snap, &chosen);
 
 	if (hook_pre_start_refusals(ctx, cfg, &snap, vmid, &chosen)) {
 		journal(ctx, vmid, HOOK_PRE_START, "refused", "a passed device is used by the host or shares its group with host devices");

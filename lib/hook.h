@@ -63,10 +63,11 @@ size_t hook_check_isolation(const struct igd_ctx *ctx, const struct snapshot *sn
  * Warnings for iGPU setups that cannot start: qemu-server's legacy-igd rules
  * (vga none, not q35, the device at 02.0 alone, no x-vga, mdev, rombar=0 or
  * alternatives, one such device), QEMU's LPC bridge, pcie=1 without q35, a
- * romfile not in /usr/share/kvm. Returns how many.
+ * romfile not in /usr/share/kvm, a mapping whose iommugroup= is not the
+ * device's group any more (after a split). Returns how many.
  */
 size_t hook_warn_setup(const struct igd_ctx *ctx, const struct vm_config *vm,
-		       const struct hostpci_choices *c);
+		       const struct snapshot *snap, const struct hostpci_choices *c);
 
 /*
  * The checks that refuse a start, on the functions the VM takes: a device the

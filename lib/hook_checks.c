@@ -261,8 +261,43 @@ static size_t warn_legacy_igd(const struct igd_ctx *ctx, const struct vm_config 
 	return w;
 }
 
+/*
+ * pve-guest-common's assert_valid: each map line's iommugroup= must be the group
+ * its first device is in now, or qemu-server refuses the start. A split moves
+ * functions to new groups: a mapping made before it no longer matches.
+ */
+static size_t warn_mapping_groups(const struct igd_ctx *ctx, const struct snapshot *snap,
+				  const struct vm_hostpci *h)
+{
+	size_t w = 0, n;
+
+	for (size_t k = 0; h->alt_iommugroup && k < h->n_alts; k++) {
+		const struct pci_addr *a = vm_hostpci_alt(h, k, &n);
+		struct pci_addr first;
+		const struct pci_device *d;
+
+		if (h->alt_iommugroup[k] < 0 || n == 0)
+			continue;
+		/* a path without a function: its function 0, as assert_valid looks it up */
+		first = a[0];
+		if (!first.has_func)
+			first = (struct pci_addr){ .domain = a->domain, .bus = a->bus, .dev = a->dev,
+						   .func = 0, .has_func = true };
+		d = snapshot_find(snap, &first);
+		if (!d || d->iommu_group == IOMMU_GROUP_NONE || d->iommu_group == h->alt_iommugroup[k])
+			continue;
+		log_warning(ctx, "hostpci%u: mapping '%s' expects %s in IOMMU group %d, but it is in group "
+				 "%d now: Proxmox will refuse to start the VM (\"'iommugroup' does not "
+				 "match\"). The split moved it: set the mapping's device again (Datacenter, "
+				 "Resource Mappings) once the split is in place.",
+			    h->index, h->mapping, PCI_ADDR_STR(&first), h->alt_iommugroup[k], d->iommu_group);
+		w++;
+	}
+	return w;
+}
+
 size_t hook_warn_setup(const struct igd_ctx *ctx, const struct vm_config *vm,
-		       const struct hostpci_choices *c)
+		       const struct snapshot *snap, const struct hostpci_choices *c)
 {
 	unsigned first_igd = UINT32_MAX;
 	size_t warnings = 0;
@@ -270,6 +305,8 @@ size_t hook_warn_setup(const struct igd_ctx *ctx, const struct vm_config *vm,
 	for (size_t i = 0; i < c->n; i++) {
 		const struct vm_hostpci *h = c->v[i].h;
 
+		if (h->mapping)
+			warnings += warn_mapping_groups(ctx, snap, h);
 		if (h->legacy_igd)
 			warnings += warn_legacy_igd(ctx, vm, c, &c->v[i], &first_igd);
 		if (h->pcie && !vm_machine_is_q35(vm->machine)) {

@@ -216,7 +216,7 @@ int vm_report(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t 
 		return r;
 	print_groups(out, &snap, vmid, taken, n);
 
-	(void)hook_warn_setup(ctx, &vm, &chosen);
+	(void)hook_warn_setup(ctx, &vm, &snap, &chosen);
 	refusals = hook_pre_start_refusals(ctx, cfg, &snap, vmid, &chosen);
 	if (refusals)
 		fprintf(out, "Pre-start: would refuse the start (%zu problem%s, named in the messages).\n",

@@ -210,6 +210,7 @@ void vm_hostpci_done(struct vm_hostpci *h)
 		return;
 	free(h->addrs);
 	free(h->alt_ends);
+	free(h->alt_iommugroup);
 	free(h->mapping);
 	free(h->mdev);
 	free(h->romfile);
@@ -383,7 +384,7 @@ static int conf_resolve_mappings(struct conf_reader *c)
 				return vmc_oom(c->ctx);
 		}
 		r = vm_mapping_resolve_alts(c->ctx, cfg, node, h->mapping, &h->addrs, &h->n_addrs,
-					    &h->alt_ends, &h->n_alts);
+					    &h->alt_ends, &h->alt_iommugroup, &h->n_alts);
 		if (r < 0 && !first)
 			first = r;
 	}

@@ -31,6 +31,7 @@ struct vm_hostpci {
 	size_t n_addrs;
 	size_t *alt_ends;
 	size_t n_alts;
+	int *alt_iommugroup;    /* a mapping's: each map line's iommugroup=, or -1; NULL for host= */
 	char *mapping;          /* mapping=NAME, or NULL */
 	char *mdev;             /* mdev=TYPE: a mediated device of the parent, which keeps its driver; or NULL */
 	bool driver_keep;       /* driver=keep: Proxmox neither binds nor resets it */
@@ -70,10 +71,13 @@ void vm_hostpci_done(struct vm_hostpci *h);
  */
 int vm_mapping_resolve(const struct igd_ctx *ctx, const char *cfg_path, const char *node,
 		       const char *name, struct pci_addr **ret, size_t *ret_n);
-/* The same, with the alternatives: ret_ends as in struct vm_hostpci, one per map line. */
+/*
+ * The same, with the alternatives: ret_ends as in struct vm_hostpci, one per map
+ * line, and each map line's iommugroup= (-1 when it has none) in ret_groups.
+ */
 int vm_mapping_resolve_alts(const struct igd_ctx *ctx, const char *cfg_path, const char *node,
 			    const char *name, struct pci_addr **ret, size_t *ret_n, size_t **ret_ends,
-			    size_t *ret_n_alts);
+			    int **ret_groups, size_t *ret_n_alts);
 /* The addresses of alternative k of h, and their number. */
 const struct pci_addr *vm_hostpci_alt(const struct vm_hostpci *h, size_t k, size_t *ret_n);
 

@@ -12,6 +12,9 @@
  * may list several addresses joined by ';', passed together.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 
@@ -94,6 +97,7 @@ struct map_reader {
 	bool defined;    /* a section named name was seen */
 	struct vmc_addr_vec addrs;
 	size_t *ends; /* one per map line for node: where its path ends in addrs */
+	int *groups;  /* ... and its iommugroup=, or -1 */
 	size_t n_ends;
 };
 
@@ -101,12 +105,29 @@ static void map_reader_reset(struct map_reader *m)
 {
 	vmc_addr_vec_done(&m->addrs);
 	free(m->ends);
+	free(m->groups);
 	m->ends = NULL;
+	m->groups = NULL;
 	m->n_ends = 0;
 }
 
-/* "node=pve,path=0000:00:1f.3,id=8086:a348,..." -> node and path (pointing into value). */
-static int map_entry_split(char *value, const char **ret_node, const char **ret_path, char **what)
+/* An iommugroup= value: a decimal integer. */
+static int parse_group(const char *v, int *ret, char **what)
+{
+	char *end;
+	long g;
+
+	errno = 0;
+	g = strtol(v, &end, 10);
+	if (errno || end == v || *end || g < 0 || g > INT32_MAX)
+		return vmc_bad(what, "invalid iommugroup '%s'", v);
+	*ret = (int)g;
+	return 0;
+}
+
+/* "node=pve,path=0000:00:1f.3,id=8086:a348,iommugroup=7,..." -> node, path (pointing into value), group. */
+static int map_entry_split(char *value, const char **ret_node, const char **ret_path, int *ret_group,
+			   char **what)
 {
 	const char *node = NULL, *path = NULL;
 	char *cursor = value, *part, *key = NULL, *v = NULL;
@@ -124,6 +145,10 @@ static int map_entry_split(char *value, const char **ret_node, const char **ret_
 			if (*slot)
 				return vmc_bad(what, "option '%s' given twice", key);
 			*slot = v;
+		} else if (strcmp(key, "iommugroup") == 0) {
+			r = parse_group(v, ret_group, what);
+			if (r < 0)
+				return r;
 		}
 	}
 	if (!node)
@@ -141,9 +166,9 @@ static int map_entry(struct map_reader *m, char *value, char **what)
 	_cleanup_(vmc_addr_vec_done) struct vmc_addr_vec addrs = {};
 	const char *node = NULL, *path = NULL;
 	size_t *ends;
-	int r;
+	int *groups, group = -1, r;
 
-	r = map_entry_split(value, &node, &path, what);
+	r = map_entry_split(value, &node, &path, &group, what);
 	if (r < 0)
 		return r;
 	if (strcmp(node, m->node) != 0)
@@ -155,9 +180,14 @@ static int map_entry(struct map_reader *m, char *value, char **what)
 	if (!ends)
 		return -ENOMEM;
 	m->ends = ends;
+	groups = reallocarray(m->groups, m->n_ends + 1, sizeof(*groups));
+	if (!groups)
+		return -ENOMEM;
+	m->groups = groups;
 	r = vmc_addr_vec_append(&m->addrs, &addrs);
 	if (r < 0)
 		return r;
+	m->groups[m->n_ends] = group;
 	m->ends[m->n_ends++] = m->addrs.n;
 	return 0;
 }
@@ -232,12 +262,14 @@ int vm_mapping_resolve(const struct igd_ctx *ctx, const char *cfg_path, const ch
 	_cleanup_(freep) size_t *ends = NULL;
 	size_t n_alts;
 
-	return vm_mapping_resolve_alts(ctx, cfg_path, node, name, ret, ret_n, &ends, &n_alts);
+	_cleanup_(freep) int *groups = NULL;
+
+	return vm_mapping_resolve_alts(ctx, cfg_path, node, name, ret, ret_n, &ends, &groups, &n_alts);
 }
 
 int vm_mapping_resolve_alts(const struct igd_ctx *ctx, const char *cfg_path, const char *node,
 			    const char *name, struct pci_addr **ret, size_t *ret_n, size_t **ret_ends,
-			    size_t *ret_n_alts)
+			    int **ret_groups, size_t *ret_n_alts)
 {
 	_cleanup_(fclosep) FILE *f = NULL;
 	struct map_reader m = { .ctx = ctx, .path = cfg_path, .node = node, .name = name };
@@ -268,6 +300,7 @@ int vm_mapping_resolve_alts(const struct igd_ctx *ctx, const char *cfg_path, con
 	*ret = m.addrs.v;
 	*ret_n = m.addrs.n;
 	*ret_ends = m.ends;
+	*ret_groups = m.groups;
 	*ret_n_alts = m.n_ends;
 	return 0;
 }

@@ -417,6 +417,23 @@ START_TEST(pre_start_mapping_used_twice)
 		      "\tmap id=8086:3e92,iommugroup=0,node=pve,path=0000:00:02.0,subsystem-id=103c:83e2\n");
 	EXPECT_HOOK(0, "100", "pre-start");
 	assert_has(out, "VM 100: 2 passed device(s) checked");
+	assert_lacks(err, "warning");
+}
+END_TEST
+
+START_TEST(pre_start_mapping_made_before_the_split)
+{
+	/* the GUI wrote iommugroup=7 before the split; 1f.3 is in group 8 now */
+	use_topology("hp-elitedesk-800-g4-split");
+	tu_write_file(root, "etc/pve/mapping/pci.cfg",
+		      "hd-audio\n"
+		      "\tmap id=8086:a348,iommugroup=7,node=pve,path=0000:00:1f.3,subsystem-id=103c:83e2\n");
+	vm(100, "hostpci0: mapping=hd-audio\n");
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(err, "igd-regroup: warning: hostpci0: mapping 'hd-audio' expects 0000:00:1f.3 in IOMMU group 7, "
+			"but it is in group 8 now: Proxmox will refuse to start the VM (\"'iommugroup' does not "
+			"match\"). The split moved it: set the mapping's device again (Datacenter, Resource "
+			"Mappings) once the split is in place.\n");
 }
 END_TEST
 
@@ -853,6 +870,7 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, pre_start_mdev_parent_keeps_its_driver);
 	tcase_add_test(tc, pre_start_driver_keep);
 	tcase_add_test(tc, pre_start_mapping_used_twice);
+	tcase_add_test(tc, pre_start_mapping_made_before_the_split);
 	tcase_add_test(tc, pre_start_legacy_igd_rules);
 	tcase_add_test(tc, pre_start_missing_device);
 	tcase_add_test(tc, pre_start_missing_vm_config);

@@ -1036,6 +1036,7 @@ START_TEST(mapping_alternatives)
 	_cleanup_(freep) char *cfg = cfg_path();
 	_cleanup_(freep) struct pci_addr *v = NULL;
 	_cleanup_(freep) size_t *ends = NULL;
+	_cleanup_(freep) int *groups = NULL;
 	size_t n = 0, n_alts = 0, k;
 	const struct pci_addr *alt;
 
@@ -1043,13 +1044,16 @@ START_TEST(mapping_alternatives)
 		      "someNic\n"
 		      "\tmap node=localhost,path=0000:07:10.0,id=8086:1520,iommugroup=2\n"
 		      "\tmap node=other,path=0000:07:10.1,id=8086:1520,iommugroup=2\n"
-		      "\tmap node=localhost,path=0000:07:10.4;0000:07:10.5,id=8086:1520,iommugroup=2\n");
-	ck_assert_int_eq(vm_mapping_resolve_alts(ctx, cfg, "localhost", "someNic", &v, &n, &ends, &n_alts), 0);
+		      "\tmap node=localhost,path=0000:07:10.4;0000:07:10.5,id=8086:1520,iommugroup=3\n");
+	ck_assert_int_eq(vm_mapping_resolve_alts(ctx, cfg, "localhost", "someNic", &v, &n, &ends, &groups,
+						 &n_alts), 0);
 	/* each map line for this node is one alternative; its path list stays together */
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(n_alts, 2);
 	ck_assert_uint_eq(ends[0], 1);
 	ck_assert_uint_eq(ends[1], 3);
+	ck_assert_int_eq(groups[0], 2);
+	ck_assert_int_eq(groups[1], 3);
 
 	tu_write_file(root, "etc/hostname", "localhost\n");
 	write_vm(100, "hostpci0: mapping=someNic\n");
