@@ -882,9 +882,23 @@ int config_parse_string(const struct igd_ctx *ctx, const char *name, const char 
 	return parse(ctx, name, NULL, text ? text : "", cfg);
 }
 
-const struct addr_list *config_reset_functions(const struct igd_config *cfg)
+int config_reset_functions_for(const struct igd_config *cfg, const struct pci_addr *passed,
+			       size_t n, struct addr_list *ret)
 {
-	return cfg->reset_functions.n > 0 ? &cfg->reset_functions : &cfg->functions;
+	const struct addr_list *from = cfg->reset_functions.n > 0 ? &cfg->reset_functions : &cfg->functions;
+	struct addr_list l = {};
+
+	if (from->n > 0) {
+		l.v = calloc(from->n, sizeof(*l.v));
+		if (!l.v)
+			return -ENOMEM;
+	}
+	/* an explicit list as it is; else what the VM passed, in [regroup] order */
+	for (size_t i = 0; i < from->n; i++)
+		if (from == &cfg->reset_functions || addr_array_contains(passed, n, &from->v[i]))
+			l.v[l.n++] = from->v[i];
+	*ret = l;
+	return 0;
 }
 
 bool addr_list_contains(const struct addr_list *l, const struct pci_addr *a)

@@ -56,7 +56,7 @@ struct igd_config {
 	uint32_t *vmids; /* empty: every VM the hook is attached to */
 	size_t n_vmids;
 	enum reset_phase reset_phase;
-	struct addr_list reset_functions; /* empty: the [regroup] functions */
+	struct addr_list reset_functions; /* empty: the [regroup] functions the VM passes */
 	bool check_isolation;
 	char *chain; /* another hookscript run after ours with the same arguments, or NULL */
 
@@ -86,8 +86,15 @@ int config_load(const struct igd_ctx *ctx, const char *path, struct igd_config *
 int config_parse_string(const struct igd_ctx *ctx, const char *name, const char *text,
 			struct igd_config *cfg);
 
-/* The functions the hook resets: reset_functions, or the [regroup] functions when empty. */
-const struct addr_list *config_reset_functions(const struct igd_config *cfg);
+/*
+ * The functions the hook resets for a VM that passes passed[0..n): reset_functions
+ * when set; else the [regroup] functions among passed, in [regroup] order. The
+ * boot split gave each function its own group: a VM stop renews only what the VM
+ * touched, and leaves the rest (the host's NIC) alone. *ret is malloc'd (free
+ * ret->v). 0 or -ENOMEM.
+ */
+int config_reset_functions_for(const struct igd_config *cfg, const struct pci_addr *passed,
+			       size_t n, struct addr_list *ret);
 
 bool addr_list_contains(const struct addr_list *l, const struct pci_addr *a);
 bool config_vmid_selected(const struct igd_config *cfg, uint32_t vmid);

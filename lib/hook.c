@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
-#include <sys/stat.h>
 #include <systemd/sd-journal.h>
 
 #include "engine.h"
@@ -53,211 +52,6 @@ bool hook_is_reset_phase(const struct igd_config *cfg, enum hook_phase p)
 	       (p == HOOK_PRE_STOP && cfg->reset_phase == RESET_PHASE_PRE_STOP);
 }
 
-static int push_addr(struct pci_addr **v, size_t *n, const struct pci_addr *a)
-{
-	struct pci_addr *nv;
-
-	for (size_t i = 0; i < *n; i++)
-		if (pci_addr_equal(&(*v)[i], a))
-			return 0;
-	nv = reallocarray(*v, *n + 1, sizeof(**v));
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[(*n)++] = *a;
-	return 0;
-}
-
-/* The functions of one address: itself, or every present function of a slot. */
-static int expand(const struct snapshot *snap, const struct pci_addr *a, struct pci_addr **v, size_t *n,
-		  size_t *found)
-{
-	int r;
-
-	*found = 0;
-	for (size_t i = 0; i < snap->n_devices; i++)
-		if (pci_addr_in_slot(&snap->devices[i].addr, a)) {
-			r = push_addr(v, n, &snap->devices[i].addr);
-			if (r < 0)
-				return r;
-			(*found)++;
-		}
-	return 0;
-}
-
-int hook_passed_devices(const struct igd_ctx *ctx, const struct vm_config *vm,
-			const struct snapshot *snap, struct pci_addr **ret, size_t *ret_n)
-{
-	_cleanup_(freep) struct pci_addr *v = NULL;
-	size_t n = 0, found;
-	int r, missing = 0;
-
-	for (size_t i = 0; i < vm->n_hostpci; i++) {
-		const struct vm_hostpci *h = &vm->hostpci[i];
-		size_t before = n;
-
-		/*
-		 * host= lists are all passed. A mapping's addresses may be alternatives (several
-		 * map lines for this node) or one list passed together: check every present one.
-		 */
-		for (size_t j = 0; j < h->n_addrs; j++) {
-			r = expand(snap, &h->addrs[j], &v, &n, &found);
-			if (r < 0)
-				return r;
-			if (!h->mapping && !found) {
-				log_error(ctx, "hostpci%u: %s is not present on this host.", h->index,
-					  PCI_ADDR_STR(&h->addrs[j]));
-				missing++;
-			}
-		}
-		if (h->mapping && n == before) {
-			log_error(ctx, "hostpci%u: no device of mapping '%s' is present on this host.",
-				  h->index, h->mapping);
-			missing++;
-		}
-	}
-	if (missing)
-		return -ENODEV;
-	*ret = TAKE_PTR(v);
-	*ret_n = n;
-	return 0;
-}
-
-static bool is_passed(const struct pci_addr *a, const struct pci_addr *passed, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pci_addr_equal(a, &passed[i]))
-			return true;
-	return false;
-}
-
-static void describe(FILE *m, const struct pci_device *o, uint32_t vmid)
-{
-	fprintf(m, "%s (%s, driver %s", PCI_ADDR_STR(&o->addr), o->device_name,
-		o->driver ? o->driver : "none");
-	for (size_t k = 0; k < o->n_netdevs; k++)
-		fprintf(m, ", %s%s%s", o->netdevs[k].name, o->netdevs[k].master ? " in " : "",
-			o->netdevs[k].master ? o->netdevs[k].master : "");
-	if (o->vfio_holder_pid && o->vfio_holder_vmid && o->vfio_holder_vmid != vmid)
-		fprintf(m, ", held by VM %u", o->vfio_holder_vmid);
-	else if (o->vfio_holder_pid && o->vfio_holder_vmid != vmid)
-		fprintf(m, ", held by pid %d", o->vfio_holder_pid);
-	fputc(')', m);
-}
-
-size_t hook_check_isolation(const struct igd_ctx *ctx, const struct snapshot *snap, uint32_t vmid,
-			    const struct pci_addr *passed, size_t n)
-{
-	size_t problems = 0;
-
-	/* one message per group: the passed devices in it and the host devices they would take */
-	for (size_t i = 0; i < n; i++) {
-		const struct pci_device *d = snapshot_find(snap, &passed[i]);
-		_cleanup_(freep) char *mine = NULL, *others = NULL;
-		size_t len_m = 0, len_o = 0, n_mine = 0, count = 0;
-		bool seen = false;
-		FILE *m, *o;
-
-		if (!d || d->iommu_group == IOMMU_GROUP_NONE)
-			continue;
-		for (size_t k = 0; k < i; k++) {
-			const struct pci_device *e = snapshot_find(snap, &passed[k]);
-			seen |= e && e->iommu_group == d->iommu_group;
-		}
-		if (seen)
-			continue;
-		m = open_memstream(&mine, &len_m);
-		o = open_memstream(&others, &len_o);
-		if (!m || !o) {
-			if (m)
-				fclose(m);
-			if (o)
-				fclose(o);
-			return problems + 1;
-		}
-		for (size_t j = 0; j < snap->n_devices; j++) {
-			const struct pci_device *x = &snap->devices[j];
-
-			if (x->iommu_group != d->iommu_group)
-				continue;
-			if (is_passed(&x->addr, passed, n)) {
-				fprintf(m, "%s%s (%s)", n_mine++ ? " and " : "", PCI_ADDR_STR(&x->addr),
-					x->device_name);
-				continue;
-			}
-			if (x->is_bridge || !pci_device_used_by_host(x, vmid))
-				continue;
-			if (count++)
-				fputs(", ", o);
-			describe(o, x, vmid);
-		}
-		fclose(m);
-		fclose(o);
-		if (!count)
-			continue;
-		problems++;
-		log_error(ctx,
-			  "refusing to start VM %u: %s %s IOMMU group %d with %s, which the host uses; "
-			  "Proxmox would bind %s to vfio-pci and take %s from the host. Run "
-			  "'igd-regroup apply' (or enable igd-regroup.service) to split the group.",
-			  vmid, mine, n_mine == 1 ? "shares" : "share", d->iommu_group, others,
-			  count == 1 ? "it" : "them", count == 1 ? "it" : "them");
-	}
-	return problems;
-}
-
-static bool file_exists(const char *p)
-{
-	struct stat st;
-
-	return p && stat(p, &st) == 0;
-}
-
-size_t hook_warn_setup(const struct igd_ctx *ctx, const struct vm_config *vm,
-		       const struct pci_addr *passed, size_t n)
-{
-	const struct pci_addr lpc = { .domain = 0, .bus = 0, .dev = 0x1f, .func = 0, .has_func = true };
-	size_t warnings = 0;
-
-	for (size_t i = 0; i < vm->n_hostpci; i++) {
-		const struct vm_hostpci *h = &vm->hostpci[i];
-
-		if (h->legacy_igd) {
-			if (!is_passed(&lpc, passed, n)) {
-				log_warning(ctx, "hostpci%u has legacy-igd=1 but 0000:00:1f.0 (the LPC bridge) "
-						 "is not passed to the VM: QEMU will fail with \"IGD device "
-						 "... does not support LPC bridge access, legacy mode "
-						 "disabled\". Add hostpciN: 0000:00:1f.0.",
-					    h->index);
-				warnings++;
-			}
-			if (vm_machine_is_q35(vm->machine)) {
-				log_warning(ctx, "hostpci%u has legacy-igd=1 on machine %s: legacy IGD mode "
-						 "needs an i440fx machine (machine: pc-i440fx-...).",
-					    h->index, vm->machine);
-				warnings++;
-			}
-			if (!vm->vga || strcmp(vm->vga, "none") != 0) {
-				log_warning(ctx, "hostpci%u has legacy-igd=1 but vga is %s: legacy IGD mode "
-						 "needs vga: none.",
-					    h->index, vm->vga ? vm->vga : "the default");
-				warnings++;
-			}
-		}
-		if (h->romfile) {
-			_cleanup_(freep) char *p = igd_path(ctx, "/usr/share/kvm/%s", h->romfile);
-
-			if (!strchr(h->romfile, '/') && !file_exists(p)) {
-				log_warning(ctx, "hostpci%u: romfile %s is not in /usr/share/kvm/: QEMU will "
-						 "not find it.",
-					    h->index, h->romfile);
-				warnings++;
-			}
-		}
-	}
-	return warnings;
-}
-
 static void journal(const struct igd_ctx *ctx, uint32_t vmid, enum hook_phase phase,
 		    const char *result, const char *what)
 {
@@ -272,18 +66,89 @@ static void journal(const struct igd_ctx *ctx, uint32_t vmid, enum hook_phase ph
 			      "IGD_RESULT=%s", result, "SYSLOG_IDENTIFIER=igd-regroup-hook", NULL);
 }
 
+/* Why a [vfio] device the VM lists stays on its driver: an mdev= parent or driver=keep; NULL: bind it. */
+static const char *vfio_skip_reason(const struct hostpci_choices *c, const struct pci_addr *a)
+{
+	const struct hostpci_choice *t = hostpci_choices_taker(c, a);
+
+	if (t)
+		return t->h->driver_keep ? "driver=keep" : NULL;
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t j = 0; c->v[i].h->mdev && j < c->v[i].n_funcs; j++)
+			if (pci_addr_equal(&c->v[i].funcs[j], a))
+				return "mdev";
+	return "";
+}
+
+int hook_vfio_walk(const struct igd_config *cfg, const struct hostpci_choices *c,
+		   hook_vfio_fn fn, void *userdata)
+{
+	int r;
+
+	for (size_t i = 0; i < cfg->vfio_devices.n; i++) {
+		const char *skip = vfio_skip_reason(c, &cfg->vfio_devices.v[i]);
+
+		if (skip && !*skip)
+			continue; /* not passed by this VM */
+		r = fn(userdata, &cfg->vfio_devices.v[i], skip ? strcmp(skip, "mdev") == 0 ? HOOK_VFIO_MDEV : HOOK_VFIO_KEEP : HOOK_VFIO_BIND);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* pre-start's action on each [vfio] device the VM passes. */
+static int bind_one(void *userdata, const struct pci_addr *a, enum hook_vfio_action what)
+{
+	const struct igd_ctx *ctx = userdata;
+
+	switch (what) {
+	case HOOK_VFIO_MDEV:
+		log_notice(ctx, "%s is in [vfio] devices, but this VM makes mediated devices on it "
+				"(mdev=): it keeps its host driver and is not bound.",
+			   PCI_ADDR_STR(a));
+		return 0;
+	case HOOK_VFIO_KEEP:
+		log_notice(ctx, "%s is in [vfio] devices, but its hostpci entry has driver=keep: "
+				"Proxmox leaves its driver as it is, and so does igd-regroup.",
+			   PCI_ADDR_STR(a));
+		return 0;
+	default:
+		return vfio_bind(ctx, a);
+	}
+}
+
+size_t hook_pre_start_refusals(const struct igd_ctx *ctx, const struct igd_config *cfg,
+			       const struct snapshot *snap, uint32_t vmid,
+			       const struct hostpci_choices *c)
+{
+	/* a device the host is using is refused even with check_isolation = no */
+	size_t n = hook_check_host_use(ctx, snap, vmid, c);
+
+	if (cfg->check_isolation)
+		n += hook_check_isolation(ctx, snap, vmid, c);
+	return n;
+}
+
 int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid)
 {
 	_cleanup_(vm_config_done) struct vm_config vm = {};
 	_cleanup_(snapshot_done) struct snapshot snap = {};
-	_cleanup_(freep) struct pci_addr *passed = NULL;
+	_cleanup_(hostpci_choices_done) struct hostpci_choices chosen = {};
+	_cleanup_(freep) struct pci_addr *taken = NULL;
 	_cleanup_(igd_lock_releasep) int lock = -1;
-	size_t n = 0, refused;
+	size_t n = 0;
 	int r;
 
 	r = vm_config_read(ctx, vmid, &vm);
 	if (r < 0)
 		return r;
+	if (vm.is_template) {
+		/* Proxmox starts a template only for a backup, with its hostpci entries removed */
+		log_info(ctx, "VM %u is a template: Proxmox starts it without its PCI devices; nothing to check.",
+			 vmid);
+		return 0;
+	}
 	if (vm.n_hostpci == 0) {
 		log_info(ctx, "VM %u passes no PCI device: nothing to check.", vmid);
 		return 0;
@@ -295,49 +160,130 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	r = snapshot_read(ctx, &snap);
 	if (r < 0)
 		return r;
-	r = hook_passed_devices(ctx, &vm, &snap, &passed, &n);
+	r = hostpci_choose(ctx, &vm, &snap, 0, &chosen);
 	if (r < 0) {
-		journal(ctx, vmid, HOOK_PRE_START, "failed", "a passed device is missing");
+		journal(ctx, vmid, HOOK_PRE_START, "failed",
+			r == -ENODEV ? "a passed device is missing" : "Proxmox cannot choose the devices");
 		return r;
 	}
-	(void)hook_warn_setup(ctx, &vm, passed, n);
+	(void)hook_warn_setup(ctx, &vm, &snap, &chosen);
 
-	if (cfg->check_isolation) {
-		refused = hook_check_isolation(ctx, &snap, vmid, passed, n);
-		if (refused) {
-			journal(ctx, vmid, HOOK_PRE_START, "refused", "a passed device shares its group with host devices");
-			return -EPERM;
-		}
+	if (hook_pre_start_refusals(ctx, cfg, &snap, vmid, &chosen)) {
+		journal(ctx, vmid, HOOK_PRE_START, "refused", "a passed device is used by the host or shares its group with host devices");
+		return -EPERM;
 	}
-
-	for (size_t i = 0; i < cfg->vfio_devices.n; i++) {
-		if (!is_passed(&cfg->vfio_devices.v[i], passed, n))
-			continue;
-		r = vfio_bind(ctx, &cfg->vfio_devices.v[i]);
-		if (r < 0) {
-			journal(ctx, vmid, HOOK_PRE_START, "failed", "binding to vfio-pci failed");
-			return r;
-		}
+	r = hook_vfio_walk(cfg, &chosen, bind_one, (void *)ctx);
+	if (r < 0) {
+		journal(ctx, vmid, HOOK_PRE_START, "failed", "binding to vfio-pci failed");
+		return r;
 	}
+	r = hostpci_choices_taken(&chosen, &taken, &n);
+	if (r < 0)
+		return igd_log_errno(ctx, LOG_ERR, -r, "Out of memory");
 	log_info(ctx, "VM %u: %zu passed device(s) checked; none takes a device from the host.", vmid, n);
 	journal(ctx, vmid, HOOK_PRE_START, "ok", NULL);
+	return 0;
+}
+
+/* The [regroup] functions that an address of a hostpci entry (not mdev=) names, in any alternative. */
+static int named_functions(const struct igd_config *cfg, const struct vm_config *vm,
+			   struct pci_addr **ret, size_t *ret_n)
+{
+	struct pci_addr *v = calloc(cfg->functions.n ? cfg->functions.n : 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < cfg->functions.n; i++) {
+		bool named = false;
+
+		for (size_t j = 0; j < vm->n_hostpci && !named; j++)
+			for (size_t k = 0; !vm->hostpci[j].mdev && k < vm->hostpci[j].n_addrs && !named; k++)
+				named = pci_addr_in_slot(&cfg->functions.v[i], &vm->hostpci[j].addrs[k]);
+		if (named)
+			v[n++] = cfg->functions.v[i];
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid,
+			 bool say, struct addr_list *ret)
+{
+	_cleanup_(vm_config_done) struct vm_config vm = {};
+	_cleanup_(snapshot_done) struct snapshot snap = {};
+	_cleanup_(hostpci_choices_done) struct hostpci_choices chosen = {};
+	_cleanup_(freep) struct pci_addr *taken = NULL;
+	size_t n = 0;
+	int r;
+
+	*ret = (struct addr_list){};
+	if (cfg->reset_functions.n == 0 && cfg->functions.n == 0) {
+		if (say)
+			log_info(ctx, "No reset functions configured: nothing to reset.");
+		return 1;
+	}
+	if (cfg->reset_functions.n == 0) {
+		r = vm_config_read(ctx, vmid, &vm);
+		if (r < 0)
+			return r;
+		if (vm.is_template) {
+			if (say)
+				log_info(ctx, "VM %u is a template: it ran without its PCI devices; nothing to reset.",
+					 vmid);
+			return 1;
+		}
+		r = snapshot_read(ctx, &snap);
+		if (r < 0)
+			return r;
+		r = hostpci_choose(ctx, &vm, &snap, HOSTPCI_CHOOSE_OWN_FIRST, &chosen);
+		if (r == -ENODEV || r == -EBUSY) {
+			/*
+			 * A function the VM had is missing (an earlier reset died between remove
+			 * and rescan) or taken since: every address it names still counts, so the
+			 * engine's recovery rescan brings a missing one back.
+			 */
+			log_warning(ctx, "VM %u: resetting every [regroup] function its hostpci entries name.",
+				    vmid);
+			r = named_functions(cfg, &vm, &taken, &n);
+		} else if (r == 0)
+			r = hostpci_choices_taken(&chosen, &taken, &n);
+		if (r < 0)
+			return r == -ENOMEM ? igd_log_errno(ctx, LOG_ERR, ENOMEM, "Out of memory") : r;
+	}
+	r = config_reset_functions_for(cfg, taken, n, ret);
+	if (r < 0)
+		return igd_log_errno(ctx, LOG_ERR, -r, "Out of memory");
+	if (ret->n == 0) {
+		if (say)
+			log_info(ctx, "VM %u passes no [regroup] function: nothing to reset.", vmid);
+		free(ret->v);
+		*ret = (struct addr_list){};
+		return 1;
+	}
 	return 0;
 }
 
 int hook_reset(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid,
 	       enum hook_phase phase)
 {
-	struct engine_options opts = { .functions = config_reset_functions(cfg) };
 	_cleanup_(engine_result_done) struct engine_result res = {};
+	struct addr_list functions = {};
+	struct engine_options opts = { .functions = &functions };
 	int r;
 
-	if (opts.functions->n == 0) {
-		log_info(ctx, "No reset functions configured: nothing to reset.");
-		return 0;
+	r = hook_reset_functions(ctx, cfg, vmid, true, &functions);
+	if (r < 0) {
+		journal(ctx, vmid, phase, "failed", "the VM's devices could not be worked out");
+		return r;
 	}
+	if (r > 0)
+		return 0;
 	log_info(ctx, "VM %u %s: resetting %zu function(s).", vmid, hook_phase_name(phase),
-		 opts.functions->n);
+		 functions.n);
 	r = engine_run(ctx, cfg, &opts, &res);
+	free(functions.v);
 	if (r < 0) {
 		journal(ctx, vmid, phase, "failed", "the reset could not start");
 		return r;

@@ -15,14 +15,14 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Reads a run of 1..4 hex digits at *p into *val and its length into *len; advances *p. */
-static int take_hex(const char **p, unsigned *val, unsigned *len)
+/* Reads a run of 1..max hex digits at *p into *val and its length into *len; advances *p. */
+static int take_hex(const char **p, unsigned max, unsigned *val, unsigned *len)
 {
 	unsigned v = 0, n = 0;
 	int d;
 
 	while ((d = hexval((*p)[n])) >= 0) {
-		if (++n > 4)
+		if (++n > max)
 			return -EINVAL;
 		v = v * 16 + (unsigned)d;
 	}
@@ -45,7 +45,8 @@ int pci_addr_parse(const char *s, unsigned flags, struct pci_addr *ret)
 
 	/* Two or three ':'-separated hex fields: [domain:]bus:device */
 	for (;;) {
-		if (nf == 3 || take_hex(&p, &val[nf], &len[nf]) < 0)
+		/* only the first field can be a long domain; the checks below place it */
+		if (nf == 3 || take_hex(&p, nf == 0 && (flags & PCI_ADDR_LONG_DOMAIN) ? 8 : 4, &val[nf], &len[nf]) < 0)
 			return -EINVAL;
 		nf++;
 		if (*p != ':')
@@ -68,14 +69,14 @@ int pci_addr_parse(const char *s, unsigned flags, struct pci_addr *ret)
 	if (!a.has_func && !(flags & PCI_ADDR_ALLOW_SLOT))
 		return -EINVAL;
 
-	/* The domain is written in full (4 digits) or not at all. */
+	/* The domain is written in full (4 digits, or more for a VMD domain) or not at all. */
 	unsigned b = nf - 2;
-	if (nf == 3 && len[0] != 4)
+	if (nf == 3 && (len[0] < 4 || (len[0] > 4 && !(flags & PCI_ADDR_LONG_DOMAIN))))
 		return -EINVAL;
 	if (len[b] > 2 || len[b + 1] > 2 || val[b + 1] > 0x1f)
 		return -EINVAL;
 
-	a.domain = nf == 3 ? (uint16_t)val[0] : 0;
+	a.domain = nf == 3 ? val[0] : 0;
 	a.bus = (uint8_t)val[b];
 	a.dev = (uint8_t)val[b + 1];
 	*ret = a;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 struct pci_addr {
-	uint16_t domain;
+	uint32_t domain; /* 16 bits, except behind Intel VMD (10000 and up) */
 	uint8_t bus;  /* 0..0xff */
 	uint8_t dev;  /* 0..0x1f */
 	uint8_t func; /* 0..7, meaningless when !has_func */
@@ -16,14 +16,21 @@ struct pci_addr {
 enum {
 	/* Also accept a slot without a function ("0000:00:02", "00:02"), as Proxmox's hostpci does. */
 	PCI_ADDR_ALLOW_SLOT = 1 << 0,
+	/*
+	 * Also accept a domain of more than 4 hex digits (up to 8), as sysfs names the
+	 * domains behind Intel VMD ("10000:e1:00.0") and as Proxmox's hostpci and
+	 * mapping paths accept them.
+	 */
+	PCI_ADDR_LONG_DOMAIN = 1 << 1,
 };
 
-/* "DDDD:BB:DD.F" + NUL, the longest canonical form */
-#define PCI_ADDR_STRLEN sizeof("0000:00:00.0")
+/* "DDDDDDDD:BB:DD.F" + NUL, the longest canonical form (a VMD domain has 5 digits or more) */
+#define PCI_ADDR_STRLEN sizeof("ffffffff:00:00.0")
 
 /*
- * Accepted: DDDD:BB:DD.F (domain exactly 4 hex digits), BB:DD.F and B:DD.F
- * (domain 0000), and with PCI_ADDR_ALLOW_SLOT the same without ".F".
+ * Accepted: DDDD:BB:DD.F (domain exactly 4 hex digits; 4 to 8 with
+ * PCI_ADDR_LONG_DOMAIN), BB:DD.F and B:DD.F (domain 0000), and with
+ * PCI_ADDR_ALLOW_SLOT the same without ".F".
  * Bus and device take 1 or 2 hex digits, the function one decimal digit 0-7.
  * Anything else -- whitespace, a sign, a '/', trailing characters, a field out
  * of range -- returns -EINVAL and leaves *ret untouched.

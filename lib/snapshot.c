@@ -165,13 +165,13 @@ static int add_device(const struct igd_ctx *ctx, struct pci_access *a, struct pc
 	const char *vname, *dname, *drv;
 	struct pci_device dev = {};
 
-	if (d->domain < 0 || d->domain > 0xffff) {
-		/* Such domains exist behind Intel VMD; their storage shows up on the VMD function. */
-		log_warning(ctx, "skipping PCI device %x:%02x:%02x.%u: domain beyond 16 bits", (unsigned)d->domain,
+	if (d->domain < 0) {
+		log_warning(ctx, "skipping PCI device %x:%02x:%02x.%u: invalid domain", (unsigned)d->domain,
 			    d->bus, d->dev, d->func);
 		return 0;
 	}
-	dev.addr = (struct pci_addr){ .domain = (uint16_t)d->domain, .bus = d->bus, .dev = d->dev,
+	/* domains behind Intel VMD (10000 and up) are kept: Proxmox can pass their devices */
+	dev.addr = (struct pci_addr){ .domain = (uint32_t)d->domain, .bus = d->bus, .dev = d->dev,
 				      .func = d->func, .has_func = true };
 
 	/* Every call that can end in libpci_error() comes before the first allocation here,

@@ -11,232 +11,20 @@
  *   parse_property_string): ','-separated, empty parts skipped, "key=value"
  *   or one bare value for the default key "host"; a key given twice is an
  *   error. Options we do not know are accepted and ignored, so that a newer
- *   Proxmox's options do not stop the hook.
- * - mapping/pci.cfg (SectionConfig without a type): "ID" on a line of its
- *   own starts a section, its properties follow as indented "key value"
- *   lines up to the next empty line; lines starting with optional
- *   whitespace and '#' are comments; "map" repeats. A later section with
- *   the same ID wins. Each map is a property string; those whose node=
- *   is this node count, in order, and each path may list several
- *   addresses joined by ';'.
+ *   Proxmox's options do not stop the hook. Addresses as its pattern takes
+ *   them: a domain of 4 or more hex digits (VMD), the slot form, "a;b".
+ * - mapping=NAME is resolved through mapping/pci.cfg (vmconf_mapping.c).
  */
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/utsname.h>
 
 #include "macro.h"
-#include "sysfs.h"
 #include "vmconf.h"
+#include "vmconf_internal.h"
 
 #define PCI_CFG "/etc/pve/mapping/pci.cfg"
-
-/* ---- small helpers ---- */
-
-/* Sets *what to a malloc'd message and returns -EBADMSG (-ENOMEM when even that fails). */
-static int bad(char **what, const char *fmt, ...) _printf_(2, 3);
-static int bad(char **what, const char *fmt, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(what, fmt, ap);
-	va_end(ap);
-	if (r < 0) {
-		*what = NULL;
-		return -ENOMEM;
-	}
-	return -EBADMSG;
-}
-
-static int oom(const struct igd_ctx *ctx)
-{
-	return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Out of memory");
-}
-
-static void rstrip(char *s)
-{
-	size_t n = strlen(s);
-
-	while (n > 0 && isspace((unsigned char)s[n - 1]))
-		s[--n] = '\0';
-}
-
-static bool is_blank(const char *s)
-{
-	for (; *s; s++)
-		if (!isspace((unsigned char)*s))
-			return false;
-	return true;
-}
-
-/* pve-configid: [a-z][a-z0-9_-]+, case-insensitive. */
-static bool configid_is_valid(const char *s)
-{
-	if (!isalpha((unsigned char)s[0]) || !s[1])
-		return false;
-	for (s++; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-			return false;
-	return true;
-}
-
-/* JSONSchema parse_boolean: 1/on/yes/true, 0/off/no/false, any case. */
-static int parse_boolean(const char *s)
-{
-	static const char *const yes[] = { "1", "on", "yes", "true" };
-	static const char *const no[] = { "0", "off", "no", "false" };
-
-	for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0)
-			return 1;
-		if (strcasecmp(s, no[i]) == 0)
-			return 0;
-	}
-	return -EINVAL;
-}
-
-typedef int (*line_fn)(void *userdata, unsigned line, char *s);
-
-/*
- * Calls fn for each line of f (numbered from 1, with its newline) until fn
- * returns non-zero: a positive value stops the reading with 0, a negative
- * one is returned. Lines have no length limit.
- */
-static int read_lines(const struct igd_ctx *ctx, FILE *f, const char *path, line_fn fn,
-		      void *userdata)
-{
-	_cleanup_(freep) char *s = NULL;
-	size_t cap = 0;
-	unsigned line = 0;
-	int r;
-
-	for (;;) {
-		errno = 0;
-		if (getline(&s, &cap, f) < 0)
-			break;
-		r = fn(userdata, ++line, s);
-		if (r != 0)
-			return r < 0 ? r : 0;
-	}
-	if (ferror(f))
-		return igd_log_errno(ctx, LOG_ERR, errno > 0 ? errno : EIO, "Failed to read %s: %m",
-				     path);
-	return errno == ENOMEM ? -ENOMEM : 0;
-}
-
-/* ---- property strings ---- */
-
-/* The next non-blank ','-separated part of *cursor (a mutable string), or NULL at the end. */
-static char *prop_next(char **cursor)
-{
-	char *part;
-
-	while ((part = strsep(cursor, ",")))
-		if (!is_blank(part))
-			return part;
-	return NULL;
-}
-
-/* Splits part into key and value at the first '='; a bare value gets key NULL. */
-static int prop_split(char *part, char **ret_key, char **ret_value, char **what)
-{
-	char *eq = strchr(part, '=');
-
-	if (!eq) {
-		*ret_key = NULL;
-		*ret_value = part;
-		return 0;
-	}
-	if (eq == part)
-		return bad(what, "option without a name in '%s'", part);
-	*eq = '\0';
-	if (!eq[1])
-		return bad(what, "option '%s' has no value", part);
-	*ret_key = part;
-	*ret_value = eq + 1;
-	return 0;
-}
-
-/*
- * The default element of a property string ("virtio" in "virtio,memory=64"),
- * or the value of key= when it is written out; NULL in *ret when neither.
- */
-static int prop_default_value(const char *value, const char *key, char **ret)
-{
-	_cleanup_(freep) char *copy = strdup(value);
-	char *cursor = copy, *part;
-
-	if (!copy)
-		return -ENOMEM;
-	while ((part = prop_next(&cursor))) {
-		char *eq = strchr(part, '=');
-
-		if (!eq || ((size_t)(eq - part) == strlen(key) && strncmp(part, key, eq - part) == 0)) {
-			char *v = strdup(eq ? eq + 1 : part);
-
-			if (!v)
-				return -ENOMEM;
-			*ret = v;
-			return 0;
-		}
-	}
-	*ret = NULL;
-	return 0;
-}
-
-/* ---- address lists ("0000:00:02.0;0000:00:02.1") ---- */
-
-struct addr_vec {
-	struct pci_addr *v;
-	size_t n;
-};
-
-static void addr_vec_done(struct addr_vec *a)
-{
-	free(a->v);
-	*a = (struct addr_vec){};
-}
-
-static int addr_vec_parse(const char *list, struct addr_vec *ret, char **what)
-{
-	_cleanup_(freep) char *copy = strdup(list);
-	_cleanup_(freep) struct pci_addr *v = NULL;
-	char *cursor = copy, *tok;
-	size_t n = 1;
-
-	if (!copy)
-		return -ENOMEM;
-	for (const char *s = list; *s; s++)
-		n += *s == ';';
-	v = calloc(n, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; (tok = strsep(&cursor, ";")); i++)
-		if (pci_addr_parse(tok, PCI_ADDR_ALLOW_SLOT, &v[i]) < 0)
-			return bad(what, "invalid PCI address '%s'", tok);
-	ret->v = TAKE_PTR(v);
-	ret->n = n;
-	return 0;
-}
-
-static int addr_vec_append(struct addr_vec *dst, const struct addr_vec *src)
-{
-	struct pci_addr *v;
-
-	if (src->n == 0)
-		return 0;
-	v = reallocarray(dst->v, dst->n + src->n, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	memcpy(v + dst->n, src->v, src->n * sizeof(*v));
-	dst->v = v;
-	dst->n += src->n;
-	return 0;
-}
 
 /* ---- hostpciN values ---- */
 
@@ -248,12 +36,12 @@ enum hostpci_key {
 	HP_X_VGA,
 	HP_ROMBAR,
 	HP_ROMFILE,
-	HP_MDEV, /* from here: Proxmox options accepted and ignored */
-	HP_VENDOR_ID,
+	HP_MDEV,
+	HP_DRIVER,
+	HP_VENDOR_ID, /* from here: Proxmox options accepted and ignored */
 	HP_DEVICE_ID,
 	HP_SUB_VENDOR_ID,
 	HP_SUB_DEVICE_ID,
-	HP_DRIVER,
 	_HP_MAX,
 	HP_UNKNOWN = -1,
 };
@@ -267,11 +55,11 @@ static const char *const hostpci_keys[_HP_MAX] = {
 	[HP_ROMBAR] = "rombar",
 	[HP_ROMFILE] = "romfile",
 	[HP_MDEV] = "mdev",
+	[HP_DRIVER] = "driver",
 	[HP_VENDOR_ID] = "vendor-id",
 	[HP_DEVICE_ID] = "device-id",
 	[HP_SUB_VENDOR_ID] = "sub-vendor-id",
 	[HP_SUB_DEVICE_ID] = "sub-device-id",
-	[HP_DRIVER] = "driver",
 };
 
 static enum hostpci_key hostpci_key_lookup(const char *name)
@@ -284,10 +72,10 @@ static enum hostpci_key hostpci_key_lookup(const char *name)
 
 static int bool_option(const char *key, const char *value, bool *ret, char **what)
 {
-	int b = parse_boolean(value);
+	int b = vmc_parse_boolean(value);
 
 	if (b < 0)
-		return bad(what, "option '%s' is not a boolean: '%s'", key, value);
+		return vmc_bad(what, "option '%s' is not a boolean: '%s'", key, value);
 	*ret = b;
 	return 0;
 }
@@ -314,8 +102,8 @@ static int hostpci_option(struct vm_hostpci *h, enum hostpci_key k, const char *
 		*host = value;
 		return 0;
 	case HP_MAPPING:
-		if (!configid_is_valid(value))
-			return bad(what, "invalid mapping name '%s'", value);
+		if (!vmc_configid_is_valid(value))
+			return vmc_bad(what, "invalid mapping name '%s'", value);
 		return string_option(value, &h->mapping);
 	case HP_LEGACY_IGD:
 		return bool_option(hostpci_keys[k], value, &h->legacy_igd, what);
@@ -331,6 +119,16 @@ static int hostpci_option(struct vm_hostpci *h, enum hostpci_key k, const char *
 		return 0;
 	case HP_ROMFILE:
 		return string_option(value, &h->romfile);
+	case HP_MDEV:
+		/* qemu-server's pattern: the type names a sysfs directory */
+		if (strpbrk(value, "/.:"))
+			return vmc_bad(what, "invalid mdev type '%s'", value);
+		return string_option(value, &h->mdev);
+	case HP_DRIVER:
+		if (strcmp(value, "keep") != 0 && strcmp(value, "vfio") != 0)
+			return vmc_bad(what, "option 'driver' is 'vfio' or 'keep', not '%s'", value);
+		h->driver_keep = strcmp(value, "keep") == 0;
+		return 0;
 	default:
 		return 0;
 	}
@@ -344,14 +142,14 @@ static int hostpci_part(struct vm_hostpci *h, char *part, unsigned *seen, const 
 	char *key = NULL, *value = NULL;
 	int r;
 
-	r = prop_split(part, &key, &value, what);
+	r = vmc_prop_split(part, &key, &value, what);
 	if (r < 0)
 		return r;
 	k = key ? hostpci_key_lookup(key) : HP_HOST;
 	if (k == HP_UNKNOWN)
 		return 0;
 	if (*seen & (1u << k))
-		return bad(what, "option '%s' given twice", hostpci_keys[k]);
+		return vmc_bad(what, "option '%s' given twice", hostpci_keys[k]);
 	*seen |= 1u << k;
 	return hostpci_option(h, k, value, host, what);
 }
@@ -360,31 +158,37 @@ static int hostpci_part(struct vm_hostpci *h, char *part, unsigned *seen, const 
 static int hostpci_parse(const char *value, struct vm_hostpci *ret, char **what)
 {
 	_cleanup_(vm_hostpci_done) struct vm_hostpci h = { .rombar = -1 };
-	_cleanup_(addr_vec_done) struct addr_vec addrs = {};
+	_cleanup_(vmc_addr_vec_done) struct vmc_addr_vec addrs = {};
 	_cleanup_(freep) char *copy = NULL;
 	const char *host = NULL;
 	char *cursor, *part;
 	unsigned seen = 0;
 	int r;
 
-	if (!value || is_blank(value))
-		return bad(what, "empty value");
+	if (!value || vmc_is_blank(value))
+		return vmc_bad(what, "empty value");
 	copy = cursor = strdup(value);
 	if (!copy)
 		return -ENOMEM;
-	while ((part = prop_next(&cursor))) {
+	while ((part = vmc_prop_next(&cursor))) {
 		r = hostpci_part(&h, part, &seen, &host, what);
 		if (r < 0)
 			return r;
 	}
 	if (host && h.mapping)
-		return bad(what, "both host and mapping are set");
+		return vmc_bad(what, "both host and mapping are set");
 	if (!host && !h.mapping)
-		return bad(what, "neither host nor mapping is set");
+		return vmc_bad(what, "neither host nor mapping is set");
 	if (host) {
-		r = addr_vec_parse(host, &addrs, what);
+		r = vmc_addr_vec_parse(host, &addrs, what);
 		if (r < 0)
 			return r;
+		h.alt_ends = malloc(sizeof(*h.alt_ends));
+		if (!h.alt_ends)
+			return -ENOMEM;
+		/* a host= list is one alternative, passed together */
+		h.alt_ends[0] = addrs.n;
+		h.n_alts = 1;
 		h.addrs = TAKE_PTR(addrs.v);
 		h.n_addrs = addrs.n;
 	}
@@ -405,230 +209,12 @@ void vm_hostpci_done(struct vm_hostpci *h)
 	if (!h)
 		return;
 	free(h->addrs);
+	free(h->alt_ends);
+	free(h->alt_iommugroup);
 	free(h->mapping);
+	free(h->mdev);
 	free(h->romfile);
 	*h = (struct vm_hostpci){ .rombar = -1 };
-}
-
-/* ---- the node name ---- */
-
-/* The first label of s ("pve" for " pve.example.org\n"), malloc'd; NULL in *ret when empty. */
-static int first_label(const char *s, char **ret)
-{
-	char *label;
-	size_t n;
-
-	s += strspn(s, " \t\r\n");
-	n = strcspn(s, ". \t\r\n");
-	if (n == 0) {
-		*ret = NULL;
-		return 0;
-	}
-	label = strndup(s, n);
-	if (!label)
-		return -ENOMEM;
-	*ret = label;
-	return 0;
-}
-
-static int node_from_hostname_file(const struct igd_ctx *ctx, char **ret)
-{
-	_cleanup_(freep) char *path = igd_path(ctx, "/etc/hostname");
-	_cleanup_(freep) char *line = NULL;
-	int r;
-
-	if (!path)
-		return -ENOMEM;
-	r = sysfs_read_line(path, &line);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		igd_log_errno(ctx, LOG_DEBUG, r, "Cannot read %s (%m), using uname's node name", path);
-		*ret = NULL;
-		return 0;
-	}
-	return first_label(line, ret);
-}
-
-int vm_node_name(const struct igd_ctx *ctx, char **ret)
-{
-	_cleanup_(freep) char *node = NULL;
-	struct utsname u;
-	int r;
-
-	r = node_from_hostname_file(ctx, &node);
-	if (r < 0)
-		return oom(ctx);
-	if (!node) {
-		if (uname(&u) < 0)
-			return igd_log_errno(ctx, LOG_ERR, errno, "uname failed: %m");
-		if (first_label(u.nodename, &node) < 0)
-			return oom(ctx);
-		if (!node)
-			return igd_log_errno(ctx, LOG_ERR, ENODATA, "Cannot determine this node's name");
-	}
-	*ret = TAKE_PTR(node);
-	return 0;
-}
-
-/* ---- mapping/pci.cfg ---- */
-
-struct map_reader {
-	const struct igd_ctx *ctx;
-	const char *path;
-	const char *node;
-	const char *name;
-	unsigned line;
-	bool in_section; /* between a header and the next empty line */
-	bool wanted;     /* ... and its ID is name */
-	bool defined;    /* a section named name was seen */
-	struct addr_vec addrs;
-};
-
-/* "node=pve,path=0000:00:1f.3,id=8086:a348,..." -> node and path (pointing into value). */
-static int map_entry_split(char *value, const char **ret_node, const char **ret_path, char **what)
-{
-	const char *node = NULL, *path = NULL;
-	char *cursor = value, *part, *key = NULL, *v = NULL;
-	int r;
-
-	while ((part = prop_next(&cursor))) {
-		r = prop_split(part, &key, &v, what);
-		if (r < 0)
-			return r;
-		if (!key)
-			return bad(what, "value without a key: '%s'", v);
-		if (strcmp(key, "node") == 0 || strcmp(key, "path") == 0) {
-			const char **slot = key[0] == 'n' ? &node : &path;
-
-			if (*slot)
-				return bad(what, "option '%s' given twice", key);
-			*slot = v;
-		}
-	}
-	if (!node)
-		return bad(what, "no node=");
-	if (!path)
-		return bad(what, "no path=");
-	*ret_node = node;
-	*ret_path = path;
-	return 0;
-}
-
-/* A map line of the wanted mapping: its path, when its node is ours. */
-static int map_entry(struct map_reader *m, char *value, char **what)
-{
-	_cleanup_(addr_vec_done) struct addr_vec addrs = {};
-	const char *node = NULL, *path = NULL;
-	int r;
-
-	r = map_entry_split(value, &node, &path, what);
-	if (r < 0)
-		return r;
-	if (strcmp(node, m->node) != 0)
-		return 0;
-	r = addr_vec_parse(path, &addrs, what);
-	if (r < 0)
-		return r;
-	return addr_vec_append(&m->addrs, &addrs);
-}
-
-/* An indented "key value" line of the wanted section. */
-static int map_property(struct map_reader *m, char *line)
-{
-	_cleanup_(freep) char *what = NULL;
-	char *key = line + strspn(line, " \t"), *value;
-	int r;
-
-	value = key + strcspn(key, " \t");
-	if (*value)
-		*value++ = '\0';
-	value += strspn(value, " \t");
-	if (strcmp(key, "map") != 0)
-		return 0;
-	r = map_entry(m, value, &what);
-	if (r == -EBADMSG)
-		igd_log(m->ctx, LOG_WARNING, "%s:%u: mapping '%s': ignoring map entry: %s", m->path,
-			m->line, m->name, what);
-	return r == -EBADMSG ? 0 : r;
-}
-
-/* A line outside a section: a header "ID", or something SectionConfig ignores too. */
-static void map_header(struct map_reader *m, const char *line)
-{
-	if (line[0] == '\0' || isspace((unsigned char)line[0]) || strpbrk(line, " \t"))
-		return;
-	m->in_section = true;
-	m->wanted = configid_is_valid(line) && strcmp(line, m->name) == 0;
-	if (m->wanted) {
-		/* a later section with the same ID replaces the earlier one */
-		m->defined = true;
-		addr_vec_done(&m->addrs);
-	}
-}
-
-static int map_line(void *userdata, unsigned n, char *line)
-{
-	struct map_reader *m = userdata;
-
-	m->line = n;
-	line[strcspn(line, "\n")] = '\0';
-	if (line[strspn(line, " \t")] == '#')
-		return 0;
-	if (!m->in_section) {
-		rstrip(line);
-		map_header(m, line);
-		return 0;
-	}
-	if (line[0] == '\0') {
-		/* only an empty line ends a section: SectionConfig's "while ($line = ...)" */
-		m->in_section = m->wanted = false;
-		return 0;
-	}
-	rstrip(line);
-	if (line[0] != '\0' && !isspace((unsigned char)line[0])) {
-		igd_log(m->ctx, LOG_WARNING,
-			"%s:%u: ignoring '%s': a mapping starts only after an empty line", m->path,
-			m->line, line);
-		return 0;
-	}
-	if (!m->wanted || is_blank(line))
-		return 0;
-	return map_property(m, line);
-}
-
-int vm_mapping_resolve(const struct igd_ctx *ctx, const char *cfg_path, const char *node,
-		       const char *name, struct pci_addr **ret, size_t *ret_n)
-{
-	_cleanup_(fclosep) FILE *f = NULL;
-	struct map_reader m = { .ctx = ctx, .path = cfg_path, .node = node, .name = name };
-	int r;
-
-	f = fopen(cfg_path, "re");
-	if (!f && errno != ENOENT)
-		return igd_log_errno(ctx, LOG_ERR, errno, "mapping '%s': cannot open %s: %m", name,
-				     cfg_path);
-	if (f) {
-		r = read_lines(ctx, f, cfg_path, map_line, &m);
-		if (r == -ENOMEM)
-			r = oom(ctx);
-		if (r < 0) {
-			addr_vec_done(&m.addrs);
-			return r;
-		}
-	}
-	if (!m.defined)
-		return igd_log_errno(ctx, LOG_ERR, ENXIO, "mapping '%s' is not defined in %s", name,
-				     cfg_path);
-	if (m.addrs.n == 0) {
-		addr_vec_done(&m.addrs);
-		return igd_log_errno(ctx, LOG_ERR, ENXIO,
-				     "mapping '%s' has no entry for node '%s' in %s", name, node,
-				     cfg_path);
-	}
-	*ret = m.addrs.v;
-	*ret_n = m.addrs.n;
-	return 0;
 }
 
 /* ---- the VM config ---- */
@@ -640,7 +226,8 @@ struct conf_reader {
 	int error; /* the first -EBADMSG, once every line was looked at */
 	struct vm_hostpci slot[VM_HOSTPCI_MAX];
 	bool present[VM_HOSTPCI_MAX];
-	char *machine, *vga;
+	char *machine, *vga, *vga_raw;
+	bool is_template;
 };
 
 static void conf_reader_done(struct conf_reader *c)
@@ -650,6 +237,7 @@ static void conf_reader_done(struct conf_reader *c)
 	free(c->path);
 	free(c->machine);
 	free(c->vga);
+	free(c->vga_raw);
 }
 
 /* N of "hostpciN" for N = 0..15 without leading zeros; -2 for hostpci16..99; else -1. */
@@ -708,7 +296,18 @@ static int conf_key(struct conf_reader *c, const char *key, const char *value)
 		return string_option(value, &c->machine);
 	if (strcmp(key, "vga") == 0 && *value) {
 		free(c->vga);
-		return prop_default_value(value, "type", &c->vga);
+		c->vga = NULL;
+		if (string_option(value, &c->vga_raw) < 0)
+			return -ENOMEM;
+		return vmc_prop_default_value(value, "type", &c->vga);
+	}
+	if (strcmp(key, "template") == 0) {
+		int b = vmc_parse_boolean(value);
+
+		/* qemu-server refuses a config with another value: leave it to qemu-server */
+		if (b >= 0)
+			c->is_template = b;
+		return 0;
 	}
 	return 0;
 }
@@ -747,8 +346,8 @@ static int conf_line(void *userdata, unsigned n, char *line)
 	char *key, *value;
 
 	c->line = n;
-	rstrip(line);
-	if (line[0] == '\0' || is_blank(line) || line[0] == '#')
+	vmc_rstrip(line);
+	if (line[0] == '\0' || vmc_is_blank(line) || line[0] == '#')
 		return 0;
 	if (is_section_header(line))
 		return 1;
@@ -782,9 +381,10 @@ static int conf_resolve_mappings(struct conf_reader *c)
 				return r;
 			cfg = igd_path(c->ctx, PCI_CFG);
 			if (!cfg)
-				return oom(c->ctx);
+				return vmc_oom(c->ctx);
 		}
-		r = vm_mapping_resolve(c->ctx, cfg, node, h->mapping, &h->addrs, &h->n_addrs);
+		r = vm_mapping_resolve_alts(c->ctx, cfg, node, h->mapping, &h->addrs, &h->n_addrs,
+					    &h->alt_ends, &h->alt_iommugroup, &h->n_alts);
 		if (r < 0 && !first)
 			first = r;
 	}
@@ -801,7 +401,7 @@ static int conf_finish(struct conf_reader *c, uint32_t vmid, struct vm_config *r
 	if (n > 0) {
 		v = calloc(n, sizeof(*v));
 		if (!v)
-			return oom(c->ctx);
+			return vmc_oom(c->ctx);
 	}
 	n = 0;
 	for (size_t i = 0; i < VM_HOSTPCI_MAX; i++) {
@@ -817,6 +417,8 @@ static int conf_finish(struct conf_reader *c, uint32_t vmid, struct vm_config *r
 		.n_hostpci = n,
 		.machine = TAKE_PTR(c->machine),
 		.vga = TAKE_PTR(c->vga),
+		.vga_raw = TAKE_PTR(c->vga_raw),
+		.is_template = c->is_template,
 	};
 	return 0;
 }
@@ -829,14 +431,14 @@ int vm_config_read(const struct igd_ctx *ctx, uint32_t vmid, struct vm_config *r
 
 	c.path = igd_path(ctx, "/etc/pve/qemu-server/%" PRIu32 ".conf", vmid);
 	if (!c.path)
-		return oom(ctx);
+		return vmc_oom(ctx);
 	f = fopen(c.path, "re");
 	if (!f)
 		return igd_log_errno(ctx, LOG_ERR, errno, "VM %" PRIu32 ": cannot open %s: %m", vmid,
 				     c.path);
-	r = read_lines(ctx, f, c.path, conf_line, &c);
+	r = vmc_read_lines(ctx, f, c.path, conf_line, &c);
 	if (r < 0)
-		return r == -ENOMEM ? oom(ctx) : r;
+		return r == -ENOMEM ? vmc_oom(ctx) : r;
 	if (c.error)
 		return c.error;
 	r = conf_resolve_mappings(&c);
@@ -854,7 +456,16 @@ void vm_config_done(struct vm_config *c)
 	free(c->hostpci);
 	free(c->machine);
 	free(c->vga);
+	free(c->vga_raw);
 	*c = (struct vm_config){};
+}
+
+const struct pci_addr *vm_hostpci_alt(const struct vm_hostpci *h, size_t k, size_t *ret_n)
+{
+	size_t start = k ? h->alt_ends[k - 1] : 0;
+
+	*ret_n = h->alt_ends[k] - start;
+	return h->addrs + start;
 }
 
 /* ---- machine ---- */
@@ -864,7 +475,7 @@ bool vm_machine_is_q35(const char *machine)
 	_cleanup_(freep) char *type = NULL;
 
 	/* "pc-q35-9.2+pve1,viommu=intel": the type is the bare element or type= */
-	if (!machine || prop_default_value(machine, "type", &type) < 0)
+	if (!machine || vmc_prop_default_value(machine, "type", &type) < 0)
 		return machine && strstr(machine, "q35");
 	return type && strstr(type, "q35");
 }

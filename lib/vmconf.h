@@ -20,9 +20,21 @@
 
 struct vm_hostpci {
 	unsigned index;        /* N of hostpciN */
-	struct pci_addr *addrs; /* host= ("a;b;c"), or the mapping's path for this node; a slot has !has_func */
+	/*
+	 * host= ("a;b;c"), or the paths of the mapping's map lines for this node, one
+	 * after the other; a slot has !has_func. They form n_alts alternatives: the
+	 * k-th is addrs[k ? alt_ends[k - 1] : 0] up to addrs[alt_ends[k]] (exclusive).
+	 * host= is one alternative; so is each map line, whose path list is passed
+	 * together. Proxmox takes one alternative per entry (hostpci_choose).
+	 */
+	struct pci_addr *addrs;
 	size_t n_addrs;
+	size_t *alt_ends;
+	size_t n_alts;
+	int *alt_iommugroup;    /* a mapping's: each map line's iommugroup=, or -1; NULL for host= */
 	char *mapping;          /* mapping=NAME, or NULL */
+	char *mdev;             /* mdev=TYPE: a mediated device of the parent, which keeps its driver; or NULL */
+	bool driver_keep;       /* driver=keep: Proxmox neither binds nor resets it */
 	bool legacy_igd;        /* legacy-igd=1 */
 	bool pcie, x_vga;
 	int rombar;             /* -1 unset, 0, 1 */
@@ -35,6 +47,8 @@ struct vm_config {
 	size_t n_hostpci;
 	char *machine; /* "pc-i440fx-9.2", "q35", ... or NULL (Proxmox default: i440fx) */
 	char *vga;     /* the vga: value up to its first ',' ("none", "virtio", ...), or NULL */
+	char *vga_raw; /* the whole vga: value, or NULL: qemu-server's legacy-igd rule compares it */
+	bool is_template; /* template: 1: started only for a backup, without its hostpci entries */
 };
 
 /*
@@ -51,9 +65,21 @@ void vm_config_done(struct vm_config *c);
 int vm_hostpci_parse(const char *value, struct vm_hostpci *ret);
 void vm_hostpci_done(struct vm_hostpci *h);
 
-/* Resolves mapping=NAME for node from the text of pci.cfg: the map's path ("a;b" lists: all of them). */
+/*
+ * Resolves mapping=NAME for node from pci.cfg: the paths of its map lines for
+ * node, in order ("a;b" lists: all of them). 0 or -errno (logged).
+ */
 int vm_mapping_resolve(const struct igd_ctx *ctx, const char *cfg_path, const char *node,
 		       const char *name, struct pci_addr **ret, size_t *ret_n);
+/*
+ * The same, with the alternatives: ret_ends as in struct vm_hostpci, one per map
+ * line, and each map line's iommugroup= (-1 when it has none) in ret_groups.
+ */
+int vm_mapping_resolve_alts(const struct igd_ctx *ctx, const char *cfg_path, const char *node,
+			    const char *name, struct pci_addr **ret, size_t *ret_n, size_t **ret_ends,
+			    int **ret_groups, size_t *ret_n_alts);
+/* The addresses of alternative k of h, and their number. */
+const struct pci_addr *vm_hostpci_alt(const struct vm_hostpci *h, size_t k, size_t *ret_n);
 
 /*
  * This node's name as Proxmox's maps name it: the first label (up to the first '.') of the

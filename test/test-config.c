@@ -27,6 +27,7 @@ static char *conf_path;
 static struct tu_log logbuf;
 static struct igd_ctx *ctx;
 static struct igd_config cfg;
+static struct addr_list reset_list;
 
 static void setup(void)
 {
@@ -39,6 +40,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	free(reset_list.v);
+	reset_list = (struct addr_list){};
 	config_done(&cfg);
 	igd_ctx_free(ctx);
 	ctx = NULL;
@@ -56,6 +59,14 @@ static int load(const char *text)
 	tu_write_file(tmpdir, CONF_NAME, text);
 	config_done(&cfg);
 	return config_load(ctx, conf_path, &cfg);
+}
+
+/* config_reset_functions_for on cfg; the list lives until the next call or the teardown */
+static const struct addr_list *reset_for(const struct pci_addr *passed, size_t n)
+{
+	free(reset_list.v);
+	ck_assert_int_eq(config_reset_functions_for(&cfg, passed, n, &reset_list), 0);
+	return &reset_list;
 }
 
 static const char *log_text(void)
@@ -315,7 +326,7 @@ START_TEST(shipped_conf_is_safe_defaults)
 	/* as shipped nothing is removed or bound */
 	ck_assert_uint_eq(cfg.functions.n, 0);
 	ck_assert_uint_eq(cfg.vfio_devices.n, 0);
-	ck_assert_uint_eq(config_reset_functions(&cfg)->n, 0);
+	ck_assert_uint_eq(reset_for(NULL, 0)->n, 0);
 }
 END_TEST
 
@@ -649,33 +660,42 @@ END_TEST
 
 /* ---- helpers on a loaded config ---- */
 
-START_TEST(reset_functions_fallback)
+START_TEST(reset_functions_default_is_what_the_vm_passes)
 {
 	const struct addr_list *l;
-	struct pci_addr a;
+	struct pci_addr a, lpc, igpu, passed[3];
 
-	ck_assert_int_eq(load("[regroup]\nfunctions = 00:1f.0 00:1f.3\n"), 0);
-	l = config_reset_functions(&cfg);
-	ck_assert_ptr_eq(l, &cfg.functions);
+	ck_assert_int_eq(pci_addr_parse("0000:00:1f.3", 0, &a), 0);
+	ck_assert_int_eq(pci_addr_parse("0000:00:1f.0", 0, &lpc), 0);
+	ck_assert_int_eq(pci_addr_parse("0000:00:02.0", 0, &igpu), 0);
+	/* the seed's VM 100 passes 02.0, 1f.3 and 1f.0: 1f.0 and 1f.3, in [regroup] order */
+	passed[0] = igpu;
+	passed[1] = a;
+	passed[2] = lpc;
+	ck_assert_int_eq(load("[regroup]\nfunctions = 00:1f.0 00:1f.3 00:1f.4 00:1f.6\n"), 0);
+	l = reset_for(passed, 3);
 	ck_assert_uint_eq(l->n, 2);
+	ck_assert(pci_addr_equal(&l->v[0], &lpc));
+	ck_assert(pci_addr_equal(&l->v[1], &a));
+
+	/* a VM that passes no [regroup] function resets nothing */
+	ck_assert_uint_eq(reset_for(&igpu, 1)->n, 0);
 
 	ck_assert_int_eq(load("[regroup]\nfunctions = 00:1f.0 00:1f.3\n[hook]\nreset_functions =\n"), 0);
-	ck_assert_ptr_eq(config_reset_functions(&cfg), &cfg.functions);
+	ck_assert_uint_eq(reset_for(passed, 3)->n, 2);
 
+	/* an explicit reset_functions wins, whatever the VM passes */
 	ck_assert_int_eq(load("[regroup]\nfunctions = 00:1f.0 00:1f.3\n[hook]\nreset_functions = 0:1f.3\n"), 0);
-	l = config_reset_functions(&cfg);
-	ck_assert_ptr_eq(l, &cfg.reset_functions);
+	l = reset_for(&igpu, 1);
 	ck_assert_uint_eq(l->n, 1);
-	ck_assert_int_eq(pci_addr_parse("0000:00:1f.3", 0, &a), 0);
 	ck_assert(addr_list_contains(l, &a));
 	ck_assert(addr_list_contains(&cfg.functions, &a));
-	ck_assert_int_eq(pci_addr_parse("0000:00:1f.0", 0, &a), 0);
-	ck_assert(!addr_list_contains(l, &a));
+	ck_assert(!addr_list_contains(l, &lpc));
 
 	/* nothing configured: nothing to reset */
 	ck_assert_int_eq(load(""), 0);
-	ck_assert_uint_eq(config_reset_functions(&cfg)->n, 0);
-	ck_assert(!addr_list_contains(config_reset_functions(&cfg), &a));
+	ck_assert_uint_eq(reset_for(passed, 3)->n, 0);
+	ck_assert(!addr_list_contains(reset_for(passed, 3), &a));
 }
 END_TEST
 
@@ -1181,7 +1201,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tcase(s, "layout"), layout_tolerated);
 	tcase_add_test(tcase(s, "longest-line"), longest_line);
 	tcase_add_test(tcase(s, "units-interfaces"), units_and_interfaces);
-	tcase_add_test(tcase(s, "reset-functions"), reset_functions_fallback);
+	tcase_add_test(tcase(s, "reset-functions"), reset_functions_default_is_what_the_vm_passes);
 	tcase_add_test(tcase(s, "vmid-selected"), vmid_selected);
 	tcase_add_test(tcase(s, "done"), done_is_idempotent);
 

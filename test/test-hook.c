@@ -44,13 +44,27 @@ static void use_topology(const char *name)
 	ck_assert_int_eq(fixture_build_named(root, name), 0);
 }
 
-static void setup(void)
+static void setup_on(const char *topology)
 {
 	root = tu_mkdtemp();
 	conf = tu_path(root, "igd-regroup.conf");
 	tu_write_file(root, "igd-regroup.conf", HP_CONF);
 	tu_write_file(root, "etc/hostname", "pve\n");
-	use_topology("hp-elitedesk-800-g4");
+	use_topology(topology);
+}
+
+static void setup(void)
+{
+	setup_on("hp-elitedesk-800-g4");
+}
+
+static void teardown(void);
+
+/* A fresh root with another machine (use_topology adds to the tree: for the HP's split state). */
+static void other_machine(const char *topology)
+{
+	teardown();
+	setup_on(topology);
 }
 
 static void teardown(void)
@@ -88,6 +102,13 @@ static int run_prog(const char *prog, const char *faults, const char *const *arg
 #define HOOK(...) run_prog("test/igd-regroup-hook-sim", NULL, (const char *const[]){ __VA_ARGS__, NULL })
 /* The installed program itself, without the sysfs model: for phases that must write nothing. */
 #define REAL_HOOK(...) run_prog("igd-regroup-hook", NULL, (const char *const[]){ __VA_ARGS__, NULL })
+/* The hook's exit status must be rc; a failure shows what it printed. */
+#define EXPECT_HOOK(rc, ...)                                                                       \
+	do {                                                                                       \
+		int _r = HOOK(__VA_ARGS__);                                                        \
+		ck_assert_msg(_r == (rc), "exit %d, not %d; stdout:\n%s\nstderr:\n%s", _r, (rc), out,  \
+			      err);                                                                \
+	} while (0)
 #define HOOK_FAULTS(f, ...) run_prog("test/igd-regroup-hook-sim", f, (const char *const[]){ __VA_ARGS__, NULL })
 
 static void assert_has(const char *hay, const char *needle)
@@ -281,10 +302,171 @@ END_TEST
 START_TEST(pre_start_slot_means_all_functions)
 {
 	/* the N100's "hostpci1: 0000:00:1f,pcie=1" passes every function of slot 1f: nothing of
-	   the group is left to the host, so the start may go on */
+	   the group is left to the host, and none of them is a NIC or disk the host uses */
+	other_machine("n100");
 	vm(100, "hostpci0: 0000:00:02,pcie=1,x-vga=1\nhostpci1: 0000:00:1f,pcie=1\nmachine: q35\n");
-	ck_assert_int_eq(HOOK("100", "pre-start"), 0);
-	assert_has(out, "VM 100: 6 passed device(s) checked");
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(out, "VM 100: 5 passed device(s) checked");
+}
+END_TEST
+
+START_TEST(pre_start_slot_takes_the_hosts_nic)
+{
+	_cleanup_(freep) char *nic = NULL;
+
+	/* the same config on the HP: slot 1f includes 1f.6, eno1 in vmbr0 */
+	vm(100, "hostpci0: 0000:00:02,pcie=1,x-vga=1\nhostpci1: 0000:00:1f,pcie=1\nmachine: q35\n");
+	EXPECT_HOOK(1, "100", "pre-start");
+	assert_has(err, "igd-regroup: refusing to start VM 100: hostpci1 (0000:00:1f) takes 0000:00:1f.6 "
+			"(Ethernet Connection (7) I219-LM), which the host is using: network interface eno1 "
+			"is up, a port of vmbr0. Release it on the host first, or pass only the functions "
+			"the VM needs.\n");
+	assert_lacks(err, "takes 0000:00:1f.3");
+	nic = driver_of("0000:00:1f.6");
+	ck_assert_str_eq(nic, "e1000e");
+	/* refused even when the isolation check is off: the device itself is the host's */
+	tu_write_file(root, "igd-regroup.conf", HP_CONF "check_isolation = no\n");
+	EXPECT_HOOK(1, "100", "pre-start");
+	assert_has(err, "takes 0000:00:1f.6");
+}
+END_TEST
+
+START_TEST(pre_start_refuses_the_root_disk)
+{
+	vm(100, "hostpci0: 0000:00:17.0\n");
+	EXPECT_HOOK(1, "100", "pre-start");
+	assert_has(err, "igd-regroup: refusing to start VM 100: hostpci0 (0000:00:17.0) takes 0000:00:17.0 "
+			"(SATA Controller [RAID mode]), which the host is using: disk sda holds /. Release it");
+}
+END_TEST
+
+START_TEST(pre_start_template)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	/* refused as a VM before the split; as a template Proxmox starts it without hostpci */
+	vm(100, VM100_SEED000 "template: 1\n");
+	before = tu_tree_digest(root);
+	ck_assert_int_eq(REAL_HOOK("100", "pre-start"), 0);
+	ck_assert_str_eq(out, "igd-regroup: VM 100 is a template: Proxmox starts it without its PCI devices; "
+			      "nothing to check.\n");
+	ck_assert_int_eq(REAL_HOOK("100", "post-stop"), 0);
+	ck_assert_str_eq(out, "igd-regroup: VM 100 is a template: it ran without its PCI devices; nothing "
+			      "to reset.\n");
+	after = tu_tree_digest(root);
+	tu_assert_same_tree(before, after);
+}
+END_TEST
+
+START_TEST(pre_start_mdev_parent_keeps_its_driver)
+{
+	_cleanup_(freep) char *gpu = NULL, *audio = NULL;
+
+	/* GVT-g: the iGPU stays on i915 even though [vfio] lists it; its group is not checked */
+	vm(100, "hostpci0: 0000:00:02.0,mdev=i915-GVTg_V5_4\nhostpci1: 0000:00:1f.3,mdev=x\n");
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(out, "igd-regroup: 0000:00:02.0 is in [vfio] devices, but this VM makes mediated devices "
+			"on it (mdev=): it keeps its host driver and is not bound.\n");
+	assert_has(out, "VM 100: 0 passed device(s) checked");
+	assert_lacks(err, "refusing");
+	gpu = driver_of("0000:00:02.0");
+	ck_assert_str_eq(gpu, "i915");
+	audio = driver_of("0000:00:1f.3");
+	ck_assert_str_eq(audio, "snd_hda_intel");
+}
+END_TEST
+
+START_TEST(pre_start_driver_keep)
+{
+	_cleanup_(freep) char *gpu = NULL;
+
+	/* Proxmox does not bind a driver=keep device: neither do we, [vfio] or not */
+	vm(100, "hostpci0: 0000:00:02.0,driver=keep\n");
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(out, "igd-regroup: 0000:00:02.0 is in [vfio] devices, but its hostpci entry has "
+			"driver=keep: Proxmox leaves its driver as it is, and so does igd-regroup.\n");
+	assert_has(out, "VM 100: 1 passed device(s) checked");
+	gpu = driver_of("0000:00:02.0");
+	ck_assert_str_eq(gpu, "i915");
+	/* the isolation check stays: QEMU needs the group; the words do not claim a bind */
+	vm(100, "hostpci0: 0000:00:1f.3,driver=keep\n");
+	EXPECT_HOOK(1, "100", "pre-start");
+	assert_has(err, "igd-regroup: refusing to start VM 100: 0000:00:1f.3 (Cannon Lake PCH cAVS) shares IOMMU "
+			"group 7 with 0000:00:1f.4 (Cannon Lake PCH SMBus Controller, driver i801_smbus), ");
+	assert_has(err, "which the host uses; with driver=keep Proxmox binds nothing, but QEMU needs every "
+			"device of the group free of host drivers.");
+	assert_lacks(err, "Proxmox would bind");
+}
+END_TEST
+
+START_TEST(pre_start_mapping_used_twice)
+{
+	/* one map line for this node, used by two entries: Proxmox refuses ("assigned more than once") */
+	tu_write_file(root, "etc/pve/mapping/pci.cfg",
+		      "hd-audio\n"
+		      "\tmap id=8086:a348,iommugroup=8,node=pve,path=0000:00:1f.3,subsystem-id=103c:83e2\n");
+	use_topology("hp-elitedesk-800-g4-split");
+	vm(100, "hostpci0: mapping=hd-audio\nhostpci1: mapping=hd-audio\n");
+	EXPECT_HOOK(1, "100", "pre-start");
+	assert_has(err, "igd-regroup: hostpci1: 0000:00:1f.3 is also taken by hostpci0: Proxmox refuses to "
+			"assign a device more than once.\n");
+	/* two map lines: each entry takes its own, as qemu-server chooses */
+	tu_write_file(root, "etc/pve/mapping/pci.cfg",
+		      "hd-audio\n"
+		      "\tmap id=8086:a348,iommugroup=8,node=pve,path=0000:00:1f.3,subsystem-id=103c:83e2\n"
+		      "\tmap id=8086:3e92,iommugroup=0,node=pve,path=0000:00:02.0,subsystem-id=103c:83e2\n");
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(out, "VM 100: 2 passed device(s) checked");
+	assert_lacks(err, "warning");
+}
+END_TEST
+
+START_TEST(pre_start_mapping_made_before_the_split)
+{
+	/* the GUI wrote iommugroup=7 before the split; 1f.3 is in group 8 now */
+	use_topology("hp-elitedesk-800-g4-split");
+	tu_write_file(root, "etc/pve/mapping/pci.cfg",
+		      "hd-audio\n"
+		      "\tmap id=8086:a348,iommugroup=7,node=pve,path=0000:00:1f.3,subsystem-id=103c:83e2\n");
+	vm(100, "hostpci0: mapping=hd-audio\n");
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(err, "igd-regroup: warning: hostpci0: mapping 'hd-audio' expects 0000:00:1f.3 in IOMMU group 7, "
+			"but it is in group 8 now: Proxmox will refuse to start the VM (\"'iommugroup' does not "
+			"match\"). The split moved it: set the mapping's device again (Datacenter, Resource "
+			"Mappings) once the split is in place.\n");
+}
+END_TEST
+
+START_TEST(pre_start_legacy_igd_rules)
+{
+	/* what qemu-server's parse_hostpci_devices refuses, said before it does */
+	use_topology("hp-elitedesk-800-g4-split");
+	vm(100, "hostpci0: 0000:00:02.0,legacy-igd=1,rombar=0,x-vga=1\n"
+		"hostpci1: 0000:00:1f.3,legacy-igd=1\nmachine: pc-i440fx-9.2\nvga: none\n");
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(err, "igd-regroup: warning: hostpci0 has legacy-igd=1 and rombar=0: legacy IGD mode needs the "
+			"ROM BAR; Proxmox will refuse to start the VM.\n");
+	assert_has(err, "igd-regroup: warning: hostpci0 has legacy-igd=1 and x-vga=1, which legacy IGD mode "
+			"does not allow; Proxmox will refuse to start the VM.\n");
+	assert_has(err, "igd-regroup: warning: hostpci1 has legacy-igd=1 as does hostpci0: only one device can "
+			"be in legacy IGD mode; Proxmox will refuse to start the VM.\n");
+	assert_has(err, "igd-regroup: warning: hostpci1 has legacy-igd=1 on 0000:00:1f.3: legacy IGD mode works "
+			"only for the device at 00:02.0; Proxmox will refuse to start the VM.\n");
+	assert_lacks(err, "vga is");
+	assert_lacks(err, "i440fx machine");
+	assert_lacks(err, "together");
+	/* a list passed together is a multifunction device */
+	vm(100, "hostpci0: 0000:00:02.0;0000:00:1f.3,legacy-igd=1\nhostpci1: 0000:00:1f.0\nvga: none\n");
+	EXPECT_HOOK(1, "100", "pre-start"); /* 1f.0 still shares its group */
+	assert_has(err, "igd-regroup: warning: hostpci0 has legacy-igd=1 and passes 2 functions together: "
+			"legacy IGD mode does not allow a multifunction device; Proxmox will refuse to start "
+			"the VM.\n");
+	assert_lacks(err, "rombar");
+	/* vga compares as a whole, as qemu-server does */
+	vm(100, "hostpci0: 0000:00:02.0,legacy-igd=1\nhostpci1: 0000:00:1f.0\nvga: none,clipboard=vnc\n");
+	EXPECT_HOOK(1, "100", "pre-start"); /* 1f.0 still shares its group */
+	assert_has(err, "igd-regroup: warning: hostpci0 has legacy-igd=1 but vga is none,clipboard=vnc: legacy "
+			"IGD mode needs vga: none.\n");
 }
 END_TEST
 
@@ -336,14 +518,82 @@ END_TEST
 
 /* ---- the reset ---- */
 
+static char *group_of(const char *addr)
+{
+	_cleanup_(freep) char *rel = NULL, *p = NULL;
+	char buf[256];
+	ssize_t n;
+
+	ck_assert_int_ge(asprintf(&rel, "sys/bus/pci/devices/%s/iommu_group", addr), 0);
+	p = tu_path(root, rel);
+	n = readlink(p, buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
 START_TEST(post_stop_resets)
 {
+	_cleanup_(freep) char *nic_group = group_of("0000:00:1f.6"), *nic_after = NULL;
+	_cleanup_(freep) char *record = tu_path(root, "run/igd-regroup/cycled-nics");
+
+	/* the seed's VM 100 passes 02.0, 1f.0 and 1f.3: the [regroup] functions of them are reset */
 	vm(100, VM100_SEED000);
-	ck_assert_int_eq(HOOK("100", "post-stop"), 0);
-	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 5 function(s).\n");
-	assert_has(out, "igd-regroup: 0000:00:1f.3: group 7 -> 8\n");
+	EXPECT_HOOK(0, "100", "post-stop");
+	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 2 function(s).\n");
+	assert_has(out, "igd-regroup: Removed 0000:00:1f.0.\n");
+	assert_has(out, "igd-regroup: Removed 0000:00:1f.3.\n");
+	assert_has(out, "igd-regroup: 0000:00:1f.3: group 7 -> 9\n");
 	_cleanup_(freep) char *drv = driver_of("0000:00:1f.3");
 	ck_assert_str_eq(drv, "vfio-pci");
+	/* the host network is left alone: 1f.6 never removed, no record, no notifier */
+	assert_lacks(out, "Removed 0000:00:1f.6");
+	assert_lacks(out, "Removed 0000:00:1f.4");
+	assert_lacks(out, "Removed 0000:00:1f.5");
+	assert_lacks(out, "netnotify");
+	assert_lacks(err, "netnotify");
+	ck_assert_int_ne(access(record, F_OK), 0);
+	nic_after = group_of("0000:00:1f.6");
+	ck_assert_str_eq(nic_after, nic_group);
+	drv = (free(drv), driver_of("0000:00:1f.6"));
+	ck_assert_str_eq(drv, "e1000e");
+}
+END_TEST
+
+START_TEST(post_stop_vm_without_regroup_functions)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	vm(100, "hostpci0: 0000:00:02.0,pcie=1,x-vga=1\nmachine: q35\n");
+	before = tu_tree_digest(root);
+	ck_assert_int_eq(REAL_HOOK("100", "post-stop"), 0);
+	ck_assert_str_eq(out, "igd-regroup: VM 100 passes no [regroup] function: nothing to reset.\n");
+	after = tu_tree_digest(root);
+	tu_assert_same_tree(before, after);
+}
+END_TEST
+
+START_TEST(post_stop_explicit_reset_functions_win)
+{
+	tu_write_file(root, "igd-regroup.conf",
+		      "[regroup]\nfunctions = 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n"
+		      "[vfio]\ndevices = 0000:00:1f.3\n[hook]\nreset_functions = 0000:00:1f.3\n");
+	vm(100, "hostpci0: 0000:00:02.0\n");
+	EXPECT_HOOK(0, "100", "post-stop");
+	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 1 function(s).\n");
+	assert_has(out, "igd-regroup: Removed 0000:00:1f.3.\n");
+	assert_lacks(out, "Removed 0000:00:1f.0");
+}
+END_TEST
+
+START_TEST(post_stop_whole_slot_resets_its_regroup_functions)
+{
+	/* the VM took slot 1f (the N100's config): its [regroup] functions, the NIC included, in order */
+	vm(100, "hostpci0: 0000:00:02,pcie=1,x-vga=1\nhostpci1: 0000:00:1f,pcie=1\nmachine: q35\n");
+	tu_write_file(root, "igd-regroup.conf", "[regroup]\nfunctions = 0000:00:1f.3 0000:00:1f.0\n[hook]\n");
+	EXPECT_HOOK(0, "100", "post-stop");
+	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 2 function(s).\nigd-regroup: Removed "
+			"0000:00:1f.3.\nigd-regroup: Removed 0000:00:1f.0.\n");
 }
 END_TEST
 
@@ -361,6 +611,7 @@ END_TEST
 
 START_TEST(reset_fault_fails_but_rescans)
 {
+	vm(100, "hostpci0: 0000:00:1f.0\nhostpci1: 0000:00:1f.3\nhostpci2: 0000:00:1f.4\n");
 	ck_assert_int_eq(HOOK_FAULTS("remove@0000:00:1f.4=EIO", "100", "post-stop"), 1);
 	assert_has(err, "igd-regroup: Cannot remove 0000:00:1f.4: Input/output error\n");
 	for (const char *const *a = (const char *const[]){ "0000:00:1f.0", "0000:00:1f.3", "0000:00:1f.4", NULL }; *a; a++) {
@@ -372,11 +623,31 @@ START_TEST(reset_fault_fails_but_rescans)
 }
 END_TEST
 
+START_TEST(reset_brings_back_a_missing_function)
+{
+	_cleanup_(freep) char *p = tu_path(root, "sys/bus/pci/devices/0000:00:1f.3");
+
+	vm(100, VM100_SEED000);
+	/* short: the faulty run waits this long for 1f.3, which never comes back */
+	tu_write_file(root, "igd-regroup.conf",
+		      "[regroup]\nfunctions = 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n"
+		      "timeout_ms = 300\n[vfio]\ndevices = 0000:00:1f.3\n");
+	/* a reset that died with 1f.3 removed: the next one still counts it, and rescans first */
+	ck_assert_int_eq(HOOK_FAULTS("gone@0000:00:1f.3", "100", "post-stop"), 1);
+	ck_assert_int_ne(access(p, F_OK), 0);
+	EXPECT_HOOK(0, "100", "post-stop");
+	assert_has(err, "igd-regroup: warning: VM 100: resetting every [regroup] function its hostpci entries name.\n");
+	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 2 function(s).\n");
+	ck_assert_int_eq(access(p, F_OK), 0);
+}
+END_TEST
+
 START_TEST(reset_skipped_when_another_vm_holds)
 {
 	_cleanup_(freep) char *before = NULL, *after = NULL;
 
 	use_topology("hp-elitedesk-800-g4-split");
+	vm(100, VM100_SEED000);
 	tu_write_file(root, "dev/vfio/8", "");
 	tu_symlink(root, "proc/5151/fd/40", "/dev/vfio/8");
 	tu_write_file(root, "run/qemu-server/101.pid", "5151\n");
@@ -494,6 +765,83 @@ START_TEST(install_hook_errors)
 }
 END_TEST
 
+/* ---- igd-regroup vm VMID: what the hook would do, read-only ---- */
+
+START_TEST(vm_command_before_and_after_the_split)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	vm(100, VM100_SEED000);
+	tu_write_file(root, "usr/share/kvm/igpu-uhd630.rom", "rom");
+	before = tu_tree_digest(root);
+	ck_assert_int_eq(IGD("vm", "100"), 1);
+	ck_assert_str_eq(out, "VM 100: machine pc-i440fx-9.2, vga none\n"
+			      "hostpci entries:\n"
+			      "  hostpci0  0000:00:02 -> 0000:00:02.0\n"
+			      "  hostpci1  0000:00:1f.0 -> 0000:00:1f.0\n"
+			      "  hostpci2  0000:00:1f.3 -> 0000:00:1f.3\n"
+			      "IOMMU groups of the functions taken:\n"
+			      "  group 0: 0000:00:02.0 (CoffeeLake-S GT2 [UHD Graphics 630], driver i915); isolated\n"
+			      "  group 7: 0000:00:1f.0 (Q370 Chipset LPC/eSPI Controller, driver none), 0000:00:1f.3 "
+			      "(Cannon Lake PCH cAVS, driver snd_hda_intel); not isolated from 0000:00:1f.4 (Cannon "
+			      "Lake PCH SMBus Controller, driver i801_smbus), 0000:00:1f.5 (Cannon Lake PCH SPI "
+			      "Controller, driver intel-spi), 0000:00:1f.6 (Ethernet Connection (7) I219-LM, driver "
+			      "e1000e, eno1 in vmbr0)\n"
+			      "Pre-start: would refuse the start (1 problem, named in the messages).\n"
+			      "Reset at post-stop: 0000:00:1f.0 0000:00:1f.3; the host network is not touched.\n");
+	/* pre-start's own message */
+	assert_has(err, "refusing to start VM 100: 0000:00:1f.0 (Q370 Chipset LPC/eSPI Controller) and "
+			"0000:00:1f.3 (Cannon Lake PCH cAVS) share IOMMU group 7 with ");
+	after = tu_tree_digest(root);
+	tu_assert_same_tree(before, after);
+
+	other_machine("hp-elitedesk-800-g4-split");
+	vm(100, VM100_SEED000);
+	tu_write_file(root, "usr/share/kvm/igpu-uhd630.rom", "rom");
+	ck_assert_int_eq(IGD("vm", "100"), 1);
+	assert_has(out, "  group 7: 0000:00:1f.0 (Q370 Chipset LPC/eSPI Controller, driver none); not isolated from ");
+	assert_has(out, "  group 8: 0000:00:1f.3 (Cannon Lake PCH cAVS, driver vfio-pci); isolated\n");
+	assert_has(out, "Pre-start: would refuse the start (1 problem, named in the messages).\n");
+	/* without the LPC bridge (in its still shared group): accepted */
+	vm(100, "hostpci0: 0000:00:02.0,pcie=1,x-vga=1\nhostpci1: 0000:00:1f.3,pcie=1\nmachine: q35\n");
+	ck_assert_int_eq(IGD("vm", "100"), 0);
+	assert_has(out, "Pre-start: would accept the start and bind to vfio-pci: 0000:00:02.0, 0000:00:1f.3.\n"
+			"Reset at post-stop: 0000:00:1f.3; the host network is not touched.\n");
+	ck_assert_str_eq(err, "");
+}
+END_TEST
+
+START_TEST(vm_command_network_mdev_template_usage)
+{
+	vm(100, "hostpci0: 0000:00:02.0,mdev=i915-GVTg_V5_4\nhostpci1: 0000:00:1f\nmachine: q35\n");
+	ck_assert_int_eq(IGD("vm", "100"), 1);
+	assert_has(out, "  hostpci0  0000:00:02.0 (mdev=i915-GVTg_V5_4): a mediated device on one of 0000:00:02.0, "
+			"which keeps its host driver\n");
+	assert_has(out, "  hostpci1  0000:00:1f -> 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n");
+	assert_has(out, "Reset at post-stop: 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6; the "
+			"host network is touched: eno1 (in vmbr0) goes away with 0000:00:1f.6; "
+			"igd-regroup-netnotify brings it back.\n");
+	assert_has(err, "takes 0000:00:1f.6 (Ethernet Connection (7) I219-LM), which the host is using");
+	/* the mdev parent and driver=keep: listed, not bound */
+	vm(100, "hostpci0: 0000:00:02.0,mdev=i915-GVTg_V5_4\nhostpci1: 0000:00:14.2,driver=keep\n");
+	tu_write_file(root, "igd-regroup.conf", HP_CONF "reset_phase = none\n");
+	ck_assert_int_eq(IGD("vm", "100"), 1); /* 14.2 shares group 3 with the xHCI */
+	assert_has(out, "  hostpci1  0000:00:14.2 -> 0000:00:14.2 (driver=keep: not bound)\n");
+	assert_has(out, "Reset: none (reset_phase = none).\n");
+	assert_has(err, "with driver=keep Proxmox binds nothing");
+	/* a template, a VM the hook does not act for, bad usage */
+	vm(100, VM100_SEED000 "template: 1\n");
+	ck_assert_int_eq(IGD("vm", "100"), 0);
+	assert_has(out, "Proxmox starts a template only for a backup, without its PCI devices");
+	ck_assert_int_eq(IGD("vm", "101"), 0);
+	ck_assert_str_eq(out, "VM 101 is not in [hook] vmids: the hookscript does nothing for it.\n");
+	ck_assert_int_eq(IGD("vm"), 2);
+	ck_assert_int_eq(IGD("vm", "0100"), 2);
+	assert_has(err, "igd-regroup: vm expects a VMID (100..999999999).");
+	ck_assert_int_eq(IGD("vm", "100", "101"), 2);
+}
+END_TEST
+
 static Suite *hook_suite(void)
 {
 	Suite *s = suite_create("hook");
@@ -516,6 +864,14 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, pre_start_isolation_off);
 	tcase_add_test(tc, pre_start_mapping_resolves);
 	tcase_add_test(tc, pre_start_slot_means_all_functions);
+	tcase_add_test(tc, pre_start_slot_takes_the_hosts_nic);
+	tcase_add_test(tc, pre_start_refuses_the_root_disk);
+	tcase_add_test(tc, pre_start_template);
+	tcase_add_test(tc, pre_start_mdev_parent_keeps_its_driver);
+	tcase_add_test(tc, pre_start_driver_keep);
+	tcase_add_test(tc, pre_start_mapping_used_twice);
+	tcase_add_test(tc, pre_start_mapping_made_before_the_split);
+	tcase_add_test(tc, pre_start_legacy_igd_rules);
 	tcase_add_test(tc, pre_start_missing_device);
 	tcase_add_test(tc, pre_start_missing_vm_config);
 	tcase_add_test(tc, pre_start_warnings);
@@ -525,8 +881,12 @@ static Suite *hook_suite(void)
 	tc = tcase_create("reset");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, post_stop_resets);
+	tcase_add_test(tc, post_stop_vm_without_regroup_functions);
+	tcase_add_test(tc, post_stop_explicit_reset_functions_win);
+	tcase_add_test(tc, post_stop_whole_slot_resets_its_regroup_functions);
 	tcase_add_test(tc, reset_functions_and_pre_stop);
 	tcase_add_test(tc, reset_fault_fails_but_rescans);
+	tcase_add_test(tc, reset_brings_back_a_missing_function);
 	tcase_add_test(tc, reset_skipped_when_another_vm_holds);
 	suite_add_tcase(s, tc);
 
@@ -536,6 +896,12 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, chain_vetoes_a_start);
 	tcase_add_test(tc, chain_not_run_after_our_refusal);
 	tcase_add_test(tc, chain_missing);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("vm command");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, vm_command_before_and_after_the_split);
+	tcase_add_test(tc, vm_command_network_mdev_template_usage);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("install-hook");

@@ -75,6 +75,21 @@ START_TEST(out_of_range)
 }
 END_TEST
 
+START_TEST(long_domain)
+{
+	/* sysfs's and Proxmox's names behind Intel VMD: a domain of 5 or more hex digits */
+	assert_parses("10000:e1:00.0", PCI_ADDR_LONG_DOMAIN, "10000:e1:00.0");
+	assert_parses("10000:E1:00", PCI_ADDR_LONG_DOMAIN | PCI_ADDR_ALLOW_SLOT, "10000:e1:00");
+	assert_parses("ffffffff:ff:1f.7", PCI_ADDR_LONG_DOMAIN, "ffffffff:ff:1f.7");
+	assert_parses("0000:00:1f.3", PCI_ADDR_LONG_DOMAIN, "0000:00:1f.3");
+	assert_parses("00:1f.3", PCI_ADDR_LONG_DOMAIN, "0000:00:1f.3");
+	assert_rejected("100000000:00:1f.0", PCI_ADDR_LONG_DOMAIN); /* 9 digits */
+	assert_rejected("000:00:1f.3", PCI_ADDR_LONG_DOMAIN);
+	assert_rejected("0:10000:1f.3", PCI_ADDR_LONG_DOMAIN);      /* only the domain is long */
+	assert_rejected("10000:00:1f.0", PCI_ADDR_ALLOW_SLOT);      /* not without the flag */
+}
+END_TEST
+
 START_TEST(malformed)
 {
 	static const char *const bad[] = {
@@ -143,6 +158,7 @@ static Suite *pci_addr_suite(void)
 	tcase_add_test(tc, short_forms);
 	tcase_add_test(tc, slot_forms);
 	tcase_add_test(tc, out_of_range);
+	tcase_add_test(tc, long_domain);
 	tcase_add_test(tc, malformed);
 	suite_add_tcase(s, tc);
 

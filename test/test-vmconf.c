@@ -992,6 +992,83 @@ START_TEST(machine_and_vga_values)
 }
 END_TEST
 
+/* ---- what qemu-server's newer options and syntax say ---- */
+
+START_TEST(mdev_driver_template_and_vga_raw)
+{
+	/* lines as qemu-server's own test configs write them */
+	write_vm(100, "hostpci0: 00:1f.1,driver=keep\n"
+		      "hostpci1: 0000:00:02.0,mdev=i915-GVTg_V5_4\n"
+		      "hostpci2: d0:13.0,pcie=1,driver=vfio\n"
+		      "hostpci3: 1234:f0:13\n"
+		      "hostpci4: 10000:e1:00.0;10000:e1:00.1\n"
+		      "template: 1\n"
+		      "vga: none,clipboard=vnc\n");
+	ck_assert_int_eq(read_vm(100), 0);
+	ck_assert_uint_eq(conf.n_hostpci, 5);
+	ck_assert(conf.hostpci[0].driver_keep);
+	ck_assert_ptr_null(conf.hostpci[0].mdev);
+	ck_assert_str_eq(conf.hostpci[1].mdev, "i915-GVTg_V5_4");
+	ck_assert(!conf.hostpci[1].driver_keep);
+	ck_assert(!conf.hostpci[2].driver_keep);
+	ck_assert_str_eq(PCI_ADDR_STR(&conf.hostpci[3].addrs[0]), "1234:f0:13");
+	/* a VMD domain (5 hex digits), a list: one alternative of two addresses */
+	ck_assert_uint_eq(conf.hostpci[4].n_alts, 1);
+	ck_assert_uint_eq(conf.hostpci[4].alt_ends[0], 2);
+	ck_assert_str_eq(PCI_ADDR_STR(&conf.hostpci[4].addrs[1]), "10000:e1:00.1");
+	ck_assert(conf.is_template);
+	ck_assert_str_eq(conf.vga, "none");
+	ck_assert_str_eq(conf.vga_raw, "none,clipboard=vnc");
+
+	write_vm(100, "template: 0\nhostpci0: 00:02.0\n");
+	ck_assert_int_eq(read_vm(100), 0);
+	ck_assert(!conf.is_template);
+	ck_assert_ptr_null(conf.vga_raw);
+
+	assert_bad("0000:00:02.0,driver=nouveau", "option 'driver' is 'vfio' or 'keep', not 'nouveau'");
+	assert_bad("0000:00:02.0,mdev=../x", "invalid mdev type '../x'");
+	assert_bad("123456789:00:02.0", "invalid PCI address '123456789:00:02.0'");
+}
+END_TEST
+
+START_TEST(mapping_alternatives)
+{
+	_cleanup_(freep) char *cfg = cfg_path();
+	_cleanup_(freep) struct pci_addr *v = NULL;
+	_cleanup_(freep) size_t *ends = NULL;
+	_cleanup_(freep) int *groups = NULL;
+	size_t n = 0, n_alts = 0, k;
+	const struct pci_addr *alt;
+
+	tu_write_file(root, PCI_CFG,
+		      "someNic\n"
+		      "\tmap node=localhost,path=0000:07:10.0,id=8086:1520,iommugroup=2\n"
+		      "\tmap node=other,path=0000:07:10.1,id=8086:1520,iommugroup=2\n"
+		      "\tmap node=localhost,path=0000:07:10.4;0000:07:10.5,id=8086:1520,iommugroup=3\n");
+	ck_assert_int_eq(vm_mapping_resolve_alts(ctx, cfg, "localhost", "someNic", &v, &n, &ends, &groups,
+						 &n_alts), 0);
+	/* each map line for this node is one alternative; its path list stays together */
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(n_alts, 2);
+	ck_assert_uint_eq(ends[0], 1);
+	ck_assert_uint_eq(ends[1], 3);
+	ck_assert_int_eq(groups[0], 2);
+	ck_assert_int_eq(groups[1], 3);
+
+	tu_write_file(root, "etc/hostname", "localhost\n");
+	write_vm(100, "hostpci0: mapping=someNic\n");
+	ck_assert_int_eq(read_vm(100), 0);
+	ck_assert_uint_eq(conf.hostpci[0].n_alts, 2);
+	alt = vm_hostpci_alt(&conf.hostpci[0], 1, &k);
+	ck_assert_uint_eq(k, 2);
+	ck_assert_str_eq(PCI_ADDR_STR(&alt[0]), "0000:07:10.4");
+	ck_assert_str_eq(PCI_ADDR_STR(&alt[1]), "0000:07:10.5");
+	alt = vm_hostpci_alt(&conf.hostpci[0], 0, &k);
+	ck_assert_uint_eq(k, 1);
+	ck_assert_str_eq(PCI_ADDR_STR(&alt[0]), "0000:07:10.0");
+}
+END_TEST
+
 /* ---- the suite ---- */
 
 static TCase *tcase(Suite *s, const char *name)
@@ -1064,6 +1141,10 @@ static Suite *vmconf_suite(void)
 	tc = tcase(s, "machine and vga");
 	tcase_add_test(tc, machine_q35);
 	tcase_add_test(tc, machine_and_vga_values);
+
+	tc = tcase(s, "qemu-server options");
+	tcase_add_test(tc, mdev_driver_template_and_vga_raw);
+	tcase_add_test(tc, mapping_alternatives);
 	return s;
 }
 

@@ -15,10 +15,12 @@
 #include "config.h"
 #include "context.h"
 #include "engine.h"
+#include "hook.h"
 #include "hook_install.h"
 #include "plan.h"
 #include "snapshot.h"
 #include "status.h"
+#include "vm_report.h"
 
 enum { EXIT_OK = CLI_EXIT_OK, EXIT_FAIL = CLI_EXIT_FAIL, EXIT_USAGE = CLI_EXIT_USAGE };
 
@@ -39,6 +41,9 @@ static void usage(FILE *out)
 		"  install-hook [STORAGE]\n"
 		"                    link the hookscript into STORAGE's snippets (default local)\n"
 		"                    and print the qm set line that attaches it to a VM\n"
+		"  vm VMID           what the hookscript would do for the VM: its devices as\n"
+		"                    Proxmox chooses them, their groups, what pre-start would\n"
+		"                    bind or refuse, what a stop would reset; exit 1 if refused\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE  config file (default %s, env %s)\n"
@@ -66,7 +71,7 @@ struct options {
 	struct cli_common common;
 	bool dry_run;
 	const char *command;
-	const char *argument; /* install-hook's STORAGE */
+	const char *argument; /* install-hook's STORAGE, vm's VMID */
 };
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -114,7 +119,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -EINVAL;
 	}
 	o->command = argv[optind];
-	if (strcmp(o->command, "install-hook") == 0 && optind + 1 < argc)
+	if ((strcmp(o->command, "install-hook") == 0 || strcmp(o->command, "vm") == 0) && optind + 1 < argc)
 		o->argument = argv[++optind];
 	if (optind + 1 < argc) {
 		fprintf(stderr, "igd-regroup: unexpected argument '%s'.\n", argv[optind + 1]);
@@ -220,6 +225,13 @@ static int cmd_apply(struct igd_ctx *ctx, struct igd_config *cfg)
 	return ret;
 }
 
+static int cmd_vm(struct igd_ctx *ctx, struct igd_config *cfg, uint32_t vmid)
+{
+	int r = vm_report(ctx, cfg, vmid, stdout);
+
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
 static int cmd_install_hook(struct igd_ctx *ctx, const char *storage)
 {
 	_cleanup_(freep) char *link = NULL;
@@ -251,13 +263,19 @@ int main(int argc, char **argv)
 	bool is_check = strcmp(o.command, "check") == 0;
 	bool is_apply = strcmp(o.command, "apply") == 0;
 	bool is_install_hook = strcmp(o.command, "install-hook") == 0;
-	if (!is_status && !is_check && !is_apply && !is_install_hook) {
+	bool is_vm = strcmp(o.command, "vm") == 0;
+	uint32_t vmid = 0;
+	if (!is_status && !is_check && !is_apply && !is_install_hook && !is_vm) {
 		fprintf(stderr, "igd-regroup: unknown command '%s'. Try 'igd-regroup --help'.\n",
 			o.command);
 		return EXIT_USAGE;
 	}
 	if (o.dry_run && !is_apply) {
 		fprintf(stderr, "igd-regroup: --dry-run only goes with apply.\n");
+		return EXIT_USAGE;
+	}
+	if (is_vm && (!o.argument || hook_vmid_parse(o.argument, &vmid) < 0)) {
+		fprintf(stderr, "igd-regroup: vm expects a VMID (100..999999999).\n");
 		return EXIT_USAGE;
 	}
 
@@ -285,6 +303,8 @@ int main(int argc, char **argv)
 		ret = cmd_status(ctx, &cfg, have_cfg);
 	else if (is_check)
 		ret = cmd_check(ctx, &cfg);
+	else if (is_vm)
+		ret = cmd_vm(ctx, &cfg, vmid);
 	else if (o.dry_run)
 		ret = cmd_apply_dry_run(ctx, &cfg);
 	else
