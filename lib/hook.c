@@ -313,7 +313,7 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	for (size_t i = 0; i < cfg->vfio_devices.n; i++) {
 		if (!is_passed(&cfg->vfio_devices.v[i], passed, n))
 			continue;
-		r = vfio_bind(ctx, &cfg->vfio_devices.v[i]);
+		r = vfio_bind(ctx, &cfg->vfio_devices.v[i], NULL);
 		if (r < 0) {
 			journal(ctx, vmid, HOOK_PRE_START, "failed", "binding to vfio-pci failed");
 			return r;

@@ -342,6 +342,8 @@ START_TEST(post_stop_resets)
 	ck_assert_int_eq(HOOK("100", "post-stop"), 0);
 	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 5 function(s).\n");
 	assert_has(out, "igd-regroup: 0000:00:1f.3: group 7 -> 8\n");
+	/* the rescan attached 1f.3 to its host driver: said, at notice level */
+	assert_has(out, "igd-regroup: 0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.\n");
 	_cleanup_(freep) char *drv = driver_of("0000:00:1f.3");
 	ck_assert_str_eq(drv, "vfio-pci");
 }
