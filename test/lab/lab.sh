@@ -31,6 +31,9 @@ hook-mapping hook-mapping hp -
 hook-reset hook-reset hp -
 netnotify-restart netnotify-restart hp -
 boot-no-notifier boot-no-notifier hp igd.boot-unit
+boot-race-1 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
+boot-race-2 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
+boot-race-3 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
 '
 describe() {
 	case $1 in
@@ -46,6 +49,7 @@ describe() {
 	hook-reset) echo "hook b + notifier d. post-stop reset, network up: bound as configured, NIC back by reload, tap kept" ;;
 	netnotify-restart) echo "notifier e. action = restart: the NIC comes back, the VM's tap is detached" ;;
 	boot-no-notifier) echo "notifier f. igd-regroup.service at boot never starts the notifier" ;;
+	boot-race-*) echo "boot race ${1#boot-race-}/3: the boot unit while udev's coldplug still loads the iGPU's driver (late bochs)" ;;
 	esac
 }
 
