@@ -31,8 +31,15 @@ check "lab: bochs was loaded late, after igd-regroup.service started (${t_bochs:
 	test -n "$t_bochs" -a "${t_bochs:-0}" -gt "${t_unit:-0}" -a "${t_unit:-0}" -gt 0
 check "the unit found udev still busy: 'udev is still processing events (/run/udev/queue exists): waiting for its queue to empty before binding.'" \
 	unit_says "udev is still processing events (/run/udev/queue exists): waiting for its queue to empty before binding."
-check "and bound only once the queue was empty: 'udev's event queue is empty after N ms.'" \
-	unit_says_re "udev's event queue is empty after [0-9]+ ms\\."
+# It waited: until the queue was empty, or, when the machine is so loaded
+# that udev's queue outlives [regroup] timeout_ms (the events the late
+# driver's own devices bring), until then, and bound anyway: both are the
+# bounded wait at work, and which one is a diagnostic.
+waited() {
+	unit_says_re "udev's event queue is empty after [0-9]+ ms\\." >/dev/null && return 0
+	unit_says_re "warning: udev's event queue was still not empty after [0-9]+ ms \\(/run/udev/queue exists\\): binding anyway.*"
+}
+check "and bound only after waiting for the queue: 'udev's event queue is empty after N ms.' (or, past timeout_ms, 'still not empty ... binding anyway')" waited
 diag "the unit's journal (udev, binds):"
 unit_log | grep -E "udev|bound to|took the device|was taken by|not bound|did not take" | sed 's/^/#   /'
 check "the late driver held 02.0 when the unit bound it, and was moved: '0000:00:02.0: bound to vfio-pci (was bochs-drm).'" \
