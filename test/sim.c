@@ -48,6 +48,7 @@ static struct {
 	size_t n_faults;
 	unsigned counts[8];
 	unsigned queued_binds; /* override/unbind/probe writes while run/udev/queue existed */
+	unsigned queue_ms;     /* sim_udev_queue_busy(ms > 0): the queue goes ms after the next rescan */
 	char **drivers;        /* registration order */
 	size_t n_drivers;
 	struct dynid *dynids;
@@ -977,6 +978,20 @@ static char *driver_of_path(const char *path)
 	return strndup(start, (size_t)(end - start));
 }
 
+static void *queue_main(void *arg);
+
+/* The queue of sim_udev_queue_busy(ms > 0) goes ms after this rescan (S.lock held). */
+static void queue_empties_later(void)
+{
+	if (!S.queue_ms)
+		return;
+	if (S.n_threads >= MAX_THREADS ||
+	    pthread_create(&S.threads[S.n_threads], NULL, queue_main, (void *)(uintptr_t)S.queue_ms) != 0)
+		abort();
+	S.n_threads++;
+	S.queue_ms = 0;
+}
+
 static ssize_t apply(const char *op, char *addr, const char *path, const char *val, size_t n)
 {
 	const struct fault *f;
@@ -1011,8 +1026,10 @@ static ssize_t apply(const char *op, char *addr, const char *path, const char *v
 	if (strcmp(op, "remove") == 0) {
 		if (!behaviour("stuck", addr))
 			remove_dev(addr);
-	} else if (strcmp(op, "rescan") == 0)
+	} else if (strcmp(op, "rescan") == 0) {
 		rescan();
+		queue_empties_later();
+	}
 	else if (strcmp(op, "unbind") == 0)
 		unbind(addr);
 	else if (strcmp(op, "probe") == 0)
@@ -1089,12 +1106,7 @@ void sim_udev_queue_busy(unsigned ms)
 {
 	pthread_mutex_lock(&S.lock);
 	put_file("run/udev/queue", "");
-	if (ms) {
-		if (S.n_threads >= MAX_THREADS ||
-		    pthread_create(&S.threads[S.n_threads], NULL, queue_main, (void *)(uintptr_t)ms) != 0)
-			abort();
-		S.n_threads++;
-	}
+	S.queue_ms = ms;
 	pthread_mutex_unlock(&S.lock);
 }
 
@@ -1207,5 +1219,6 @@ void sim_stop(void)
 	S.dynids = NULL;
 	S.n_dynids = 0;
 	S.queued_binds = 0;
+	S.queue_ms = 0;
 	memset(S.counts, 0, sizeof(S.counts));
 }

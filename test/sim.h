@@ -64,8 +64,9 @@ unsigned sim_count(const char *op);
 /* Moves a driver to the front of the registration order, as if loaded first (softdep ... pre:). */
 void sim_driver_register_first(const char *driver);
 /*
- * udev is busy: <root>/run/udev/queue exists, as systemd-udevd keeps it while
- * events are queued; it goes ms milliseconds later (0: never).
+ * udev is busy: <root>/run/udev/queue exists from now on, as systemd-udevd
+ * keeps it while events are queued; it goes ms milliseconds after the next
+ * rescan (0: never).
  */
 void sim_udev_queue_busy(unsigned ms);
 /* driver_override, unbind and drivers_probe writes made while the queue file existed. */

@@ -283,7 +283,7 @@ END_TEST
 START_TEST(waits_for_udev_queue_then_binds)
 {
 	/* udev still busy with coldplug: nothing is bound until its queue is empty */
-	sim_udev_queue_busy(300);
+	sim_udev_queue_busy(1000);
 	ck_assert_int_eq(run(), 0);
 	ck_assert_int_eq(res.outcome, ENGINE_OK);
 	assert_logged("udev is still processing events (");
