@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -25,8 +28,25 @@ int cli_common_check(const char *program, const struct cli_common *o)
 	return 0;
 }
 
-static void log_stderr(void *userdata _unused_, int priority, const char *msg)
+/*
+ * stderr is connected to the journal (a unit's StandardError=journal):
+ * $JOURNAL_STREAM names its device and inode (systemd.exec(5)).
+ */
+static bool stderr_is_journal(void)
 {
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+/* userdata non-NULL: stderr is the journal; each line gets its priority the sd-daemon.h way ("<5>"). */
+static void log_stderr(void *userdata, int priority, const char *msg)
+{
+	if (userdata)
+		fprintf(stderr, "<%d>", priority);
 	fprintf(stderr, "%s%s\n", priority == LOG_WARNING ? "warning: " : "", msg);
 }
 
@@ -38,7 +58,8 @@ int cli_context(const char *program, const struct cli_common *o, struct igd_ctx 
 		fprintf(stderr, "%s: %s\n", program, strerror(-r));
 		return r;
 	}
-	igd_ctx_set_log_fn(*ret, log_stderr, NULL);
+	/* any non-NULL pointer says "journal" */
+	igd_ctx_set_log_fn(*ret, log_stderr, stderr_is_journal() ? (void *)log_stderr : NULL);
 	igd_ctx_set_log_level(*ret, o->verbose ? LOG_DEBUG : LOG_INFO);
 	return 0;
 }

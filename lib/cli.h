@@ -26,6 +26,8 @@ int cli_common_check(const char *program, const struct cli_common *o);
 
 /*
  * A context for o that logs to stderr, messages as they are (config errors
- * must start with PATH:LINE:), warnings prefixed. Prints and returns -errno on failure.
+ * must start with PATH:LINE:), warnings prefixed; when stderr is the journal
+ * ($JOURNAL_STREAM), each line starts with its priority ("<5>"), so the
+ * journal files it at that level. Prints and returns -errno on failure.
  */
 int cli_context(const char *program, const struct cli_common *o, struct igd_ctx **ret);

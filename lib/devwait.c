@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-device.h>
+#include <unistd.h>
 
 #include "devwait.h"
 #include "sysfs.h"
@@ -121,6 +122,39 @@ int devwait_udev(const struct igd_ctx *ctx, const struct pci_addr *v, size_t n, 
 		}
 		if (done == n)
 			return 0;
+		if (now_ms() >= deadline_ms)
+			return -ETIMEDOUT;
+		sleep_ms(POLL_MS);
+	}
+}
+
+int devwait_udev_queue(const struct igd_ctx *ctx, uint64_t deadline_ms, uint64_t *ret_waited_ms)
+{
+	_cleanup_(freep) char *queue = igd_path(ctx, "/run/udev/queue");
+	uint64_t t0 = now_ms();
+	bool busy = false;
+
+	if (!queue)
+		return -ENOMEM;
+	if (!udev_running(ctx)) {
+		log_debug(ctx, "udev is not running: not waiting for its queue.");
+		return 0;
+	}
+	for (;;) {
+		if (access(queue, F_OK) < 0) {
+			if (errno != ENOENT)
+				return -errno;
+			if (busy)
+				log_info(ctx, "udev's event queue is empty after %llu ms.",
+					 (unsigned long long)(now_ms() - t0));
+			if (ret_waited_ms)
+				*ret_waited_ms = now_ms() - t0;
+			return 0;
+		}
+		if (!busy)
+			log_info(ctx, "udev is still processing events (%s exists): waiting for its "
+				      "queue to empty before binding.", queue);
+		busy = true;
 		if (now_ms() >= deadline_ms)
 			return -ETIMEDOUT;
 		sleep_ms(POLL_MS);

@@ -15,81 +15,38 @@
 #include "vfio.h"
 
 /*
- * drivers_autoprobe is held at 0 across the rescan when a [vfio] device is
- * cycled, so no host driver (snd_hda_intel) touches it between the rescan
- * and the bind. The marker file says "we turned it off": a run killed in
- * between leaves it, and the next run turns autoprobe back on.
+ * What the kernel does at a rescan: each re-added function is attached by
+ * pci_bus_add_device() -> device_attach() to the first registered driver
+ * that matches it (a driver's dynamic ids from new_id or vfio-pci's ids=
+ * count), whatever /sys/bus/pci/drivers_autoprobe says (only
+ * bus_probe_device() honours it), and the removal took driver_override
+ * with it. So a host driver (snd_hda_intel for 1f.3) may hold a [vfio]
+ * device for the moment between the rescan and our bind; only module
+ * configuration keeps it off for good (see `igd-regroup check`).
+ *
+ * Older versions held drivers_autoprobe at 0 across the rescan and left
+ * this marker while they did; one killed in between left autoprobing off.
+ * The marker says that 0 was ours, not the admin's: put it back to 1, once.
  */
-#define AUTOPROBE_MARKER "/run/igd-regroup/autoprobe-held"
+#define LEGACY_AUTOPROBE_MARKER "/run/igd-regroup/autoprobe-held"
 
-static int write_autoprobe(const struct igd_ctx *ctx, const char *value)
+static void legacy_autoprobe_restore(const struct igd_ctx *ctx)
 {
+	_cleanup_(freep) char *marker = igd_path(ctx, LEGACY_AUTOPROBE_MARKER);
 	_cleanup_(freep) char *p = igd_path(ctx, "/sys/bus/pci/drivers_autoprobe");
 	int r;
 
-	if (!p)
-		return -ENOMEM;
-	r = sysfs_write(p, value);
-	if (r < 0)
-		return igd_log_errno(ctx, LOG_ERR, r, "Cannot write %s to %s: %m", value, p);
-	return 0;
-}
-
-static void autoprobe_release(const struct igd_ctx *ctx)
-{
-	_cleanup_(freep) char *marker = igd_path(ctx, AUTOPROBE_MARKER);
-
-	if (write_autoprobe(ctx, "1") < 0)
-		return; /* marker stays: the next run tries again */
-	if (marker && unlink(marker) < 0 && errno != ENOENT)
-		igd_log_errno(ctx, LOG_WARNING, errno, "Cannot remove %s: %m", marker);
-}
-
-/* A run that died while holding autoprobe off: turn it back on before anything else. */
-static void autoprobe_recover(const struct igd_ctx *ctx)
-{
-	_cleanup_(freep) char *marker = igd_path(ctx, AUTOPROBE_MARKER);
-	struct stat st;
-
-	if (!marker || stat(marker, &st) < 0)
+	if (!marker || !p || access(marker, F_OK) < 0)
 		return;
-	log_warning(ctx, "An earlier run left PCI driver autoprobing off: turning it back on.");
-	autoprobe_release(ctx);
-}
-
-/* Turns autoprobe off if it is on; *held says whether this run must turn it on again. */
-static int autoprobe_hold(const struct igd_ctx *ctx, bool *held)
-{
-	_cleanup_(freep) char *p = igd_path(ctx, "/sys/bus/pci/drivers_autoprobe");
-	_cleanup_(freep) char *marker = igd_path(ctx, AUTOPROBE_MARKER);
-	_cleanup_(freep) char *dir = igd_path(ctx, "/run/igd-regroup");
-	_cleanup_(freep) char *run = igd_path(ctx, "/run");
-	_cleanup_(freep) char *cur = NULL;
-	int r, fd;
-
-	*held = false;
-	if (!p || !marker || !dir || !run)
-		return -ENOMEM;
-	r = sysfs_read_line(p, &cur);
-	if (r < 0)
-		return igd_log_errno(ctx, LOG_ERR, r, "Cannot read %s: %m", p);
-	if (strcmp(cur, "1") != 0) {
-		log_info(ctx, "PCI driver autoprobing is already off; leaving it as it is.");
-		return 0;
-	}
-	if ((mkdir(run, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST))
-		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot create %s: %m", dir);
-	fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot create %s: %m", marker);
-	close(fd);
-	r = write_autoprobe(ctx, "0");
+	log_warning(ctx, "An older igd-regroup left PCI driver autoprobing off (%s): turning it back on.",
+		    marker);
+	r = sysfs_write(p, "1");
 	if (r < 0) {
-		unlink(marker);
-		return r;
+		igd_log_errno(ctx, LOG_WARNING, r, "Cannot write 1 to %s: %m", p);
+		return; /* the marker stays: the next run tries again */
 	}
-	*held = true;
-	return 0;
+	if (unlink(marker) < 0 && errno != ENOENT)
+		igd_log_errno(ctx, LOG_WARNING, errno, "Cannot remove %s: %m", marker);
 }
 
 /*
@@ -112,6 +69,33 @@ static int rescan(const struct igd_ctx *ctx, uint64_t deadline)
 			return r;
 		sleep_ms(50);
 	}
+}
+
+static bool addr_list_contains_n(const struct pci_addr *v, size_t n, const struct pci_addr *a)
+{
+	const struct addr_list l = { .v = (struct pci_addr *)v, .n = n };
+
+	return addr_list_contains(&l, a);
+}
+
+/*
+ * Before binding: udev may still be loading drivers for coldplugged devices
+ * (at boot) or for the functions the rescan re-added; a driver that
+ * registers during our bind can take a [vfio] device. Bounded by
+ * [regroup] timeout_ms; when udev is still busy then, bind anyway (the
+ * bind checks the result and tries once more when a driver took the device).
+ */
+static void wait_udev_queue(const struct igd_ctx *ctx, unsigned timeout_ms)
+{
+	_cleanup_(freep) char *queue = igd_path(ctx, "/run/udev/queue");
+	int r = devwait_udev_queue(ctx, now_ms() + timeout_ms, NULL);
+
+	if (r == -ETIMEDOUT)
+		log_warning(ctx, "udev's event queue was still not empty after %u ms (%s exists): "
+				 "binding anyway; a driver udev loads now may take a [vfio] device "
+				 "during the bind.", timeout_ms, queue ? queue : "/run/udev/queue");
+	else if (r < 0)
+		igd_log_errno(ctx, LOG_WARNING, r, "Cannot look at udev's event queue: %m; binding anyway.");
 }
 
 /* A group member that does not stop a [vfio] device from being passed through alone. */
@@ -316,7 +300,6 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	struct plan plan = {};
 	_cleanup_(freep) struct pci_addr *removed = NULL;
 	size_t n_removed = 0;
-	bool held = false;
 	uint64_t t0 = now_ms(), t, deadline;
 	int k, fail = 0;
 
@@ -332,7 +315,7 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	if (lock < 0)
 		return lock;
 	r.ms_lock = now_ms() - t0;
-	autoprobe_recover(ctx);
+	legacy_autoprobe_restore(ctx);
 
 	k = snapshot_read(ctx, &snap);
 	if (k < 0)
@@ -394,18 +377,6 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	}
 
 	/* Nothing has been written up to here. */
-	bool cycles_vfio = false;
-	for (size_t i = 0; i < plan.n_functions; i++)
-		cycles_vfio |= plan.functions[i].dev &&
-			       addr_list_contains(&cfg->vfio_devices, &plan.functions[i].addr);
-	if (cycles_vfio)
-		fail = autoprobe_hold(ctx, &held);
-	if (fail < 0) {
-		r.outcome = ENGINE_FAILED;
-		r.error = fail;
-		goto out;
-	}
-
 	t = now_ms();
 	for (size_t i = 0; i < plan.n_functions && !fail; i++) {
 		const struct plan_function *pf = &plan.functions[i];
@@ -456,37 +427,29 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 			fail = fail ? fail : -ETIMEDOUT;
 		}
 	}
-	/* The kernel forgot driver_override with the removal: set it again before probing. */
-	for (size_t i = 0; held && i < n_removed; i++)
-		if (addr_list_contains(&cfg->vfio_devices, &removed[i]) &&
-		    sysfs_dev_present(ctx, &removed[i])) {
-			k = vfio_set_override(ctx, &removed[i]);
-			if (k < 0 && !fail)
-				fail = k;
-		}
-	if (held) {
-		autoprobe_release(ctx);
-		for (size_t i = 0; i < n_removed; i++)
-			if (sysfs_dev_present(ctx, &removed[i])) {
-				k = pci_probe(ctx, &removed[i]);
-				if (k < 0 && !fail)
-					fail = k;
-			}
-	}
 	if (n_removed && devwait_udev(ctx, removed, n_removed, deadline) < 0) {
 		log_error(ctx, "udev did not finish with the re-added functions within %u ms.",
 			  cfg->regroup_timeout_ms);
 		fail = fail ? fail : -ETIMEDOUT;
 	}
+	if (cfg->vfio_devices.n)
+		wait_udev_queue(ctx, cfg->regroup_timeout_ms);
 	r.ms_wait = now_ms() - t;
 
 	t = now_ms();
-	for (size_t i = 0; i < cfg->vfio_devices.n; i++)
-		if (sysfs_dev_present(ctx, &cfg->vfio_devices.v[i])) {
-			k = vfio_bind(ctx, &cfg->vfio_devices.v[i]);
-			if (k < 0 && !fail)
-				fail = k;
-		}
+	for (size_t i = 0; i < cfg->vfio_devices.n; i++) {
+		const struct pci_addr *a = &cfg->vfio_devices.v[i];
+		_cleanup_(freep) char *was = NULL;
+
+		if (!sysfs_dev_present(ctx, a))
+			continue;
+		k = vfio_bind(ctx, a, &was);
+		if (k < 0 && !fail)
+			fail = k;
+		if (k == 0 && was && addr_list_contains_n(removed, n_removed, a))
+			log_notice(ctx, "%s was taken by %s at the rescan; moved to %s.",
+				   PCI_ADDR_STR(a), was, VFIO_DRIVER);
+	}
 	r.ms_bind = now_ms() - t;
 
 	k = snapshot_read(ctx, &after);

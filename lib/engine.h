@@ -2,8 +2,10 @@
 /*
  * The regroup engine: under the global lock, safety checks, recovery
  * rescan, remove in order, one rescan (always, once anything was removed),
- * wait for the functions and udev, bind the [vfio] devices, verify with a
- * fresh snapshot. Used by `igd-regroup apply` and by the hook's reset.
+ * wait for the functions and udev, then for udev's event queue to empty,
+ * bind the [vfio] devices (saying which host driver the rescan gave them
+ * to), verify with a fresh snapshot. Used by `igd-regroup apply` and by the
+ * hook's reset.
  */
 #pragma once
 

@@ -114,7 +114,7 @@ static int bind_one(void *userdata, const struct pci_addr *a, enum hook_vfio_act
 			   PCI_ADDR_STR(a));
 		return 0;
 	default:
-		return vfio_bind(ctx, a);
+		return vfio_bind(ctx, a, NULL);
 	}
 }
 

@@ -75,17 +75,34 @@ static void undo_override(const struct igd_ctx *ctx, const struct pci_addr *a)
 	(void)pci_probe(ctx, a);
 }
 
-int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a)
+/* The driver link of a, into *ret (NULL: no driver). 0 or -errno (logged). */
+static int read_driver(const struct igd_ctx *ctx, const struct pci_addr *a, char **ret)
+{
+	int r;
+
+	free(*ret);
+	*ret = NULL;
+	r = sysfs_dev_driver(ctx, a, ret);
+	if (r < 0)
+		return igd_log_errno(ctx, LOG_ERR, r, "%s: cannot read its driver: %m", PCI_ADDR_STR(a));
+	return 0;
+}
+
+static bool is_vfio(const char *driver)
+{
+	return driver && strcmp(driver, VFIO_DRIVER) == 0;
+}
+
+int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a, char **ret_was)
 {
 	_cleanup_(freep) char *driver = NULL;
 	_cleanup_(freep) char *after = NULL;
 	int r;
 
-	r = sysfs_dev_driver(ctx, a, &driver);
+	r = read_driver(ctx, a, &driver);
 	if (r < 0)
-		return igd_log_errno(ctx, LOG_ERR, r, "%s: cannot read its driver: %m",
-				     PCI_ADDR_STR(a));
-	if (driver && strcmp(driver, VFIO_DRIVER) == 0) {
+		return r;
+	if (is_vfio(driver)) {
 		log_debug(ctx, "%s: already bound to %s", PCI_ADDR_STR(a), VFIO_DRIVER);
 		return 0;
 	}
@@ -107,13 +124,30 @@ int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a)
 	r = pci_probe(ctx, a);
 	if (r < 0)
 		goto undo;
-
-	r = sysfs_dev_driver(ctx, a, &after);
-	if (r < 0) {
-		igd_log_errno(ctx, LOG_ERR, r, "%s: cannot read its driver: %m", PCI_ADDR_STR(a));
+	r = read_driver(ctx, a, &after);
+	if (r < 0)
 		goto undo;
+
+	/*
+	 * A driver that registered between our read of the driver link and the
+	 * override (a module udev loads for a coldplugged device at boot) took
+	 * the device, and drivers_probe left it there. With the override in
+	 * place no other driver can take it again: unbind and probe once more.
+	 */
+	if (after && !is_vfio(after)) {
+		log_notice(ctx, "%s: %s took the device during the bind; binding it once more.",
+			   PCI_ADDR_STR(a), after);
+		r = unbind_current(ctx, a, after);
+		if (r < 0)
+			goto undo;
+		r = pci_probe(ctx, a);
+		if (r < 0)
+			goto undo;
+		r = read_driver(ctx, a, &after);
+		if (r < 0)
+			goto undo;
 	}
-	if (!after || strcmp(after, VFIO_DRIVER) != 0) {
+	if (!is_vfio(after)) {
 		log_error(ctx, "%s: %s did not take the device after drivers_probe (driver now: %s).",
 			  PCI_ADDR_STR(a), VFIO_DRIVER, after ? after : "none");
 		r = -EIO;
@@ -121,6 +155,8 @@ int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a)
 	}
 	log_info(ctx, "%s: bound to %s (was %s).", PCI_ADDR_STR(a), VFIO_DRIVER,
 		 driver ? driver : "no driver");
+	if (ret_was)
+		*ret_was = TAKE_PTR(driver);
 	return 0;
 
 undo:

@@ -24,8 +24,12 @@ int vfio_set_override(const struct igd_ctx *ctx, const struct pci_addr *a);
 int pci_probe(const struct igd_ctx *ctx, const struct pci_addr *a);
 
 /*
- * Binds a to vfio-pci. Already bound is success. On failure the override is
- * cleared and the device probed again, so the host driver gets it back.
- * Returns 0 or -errno (logged, naming the device and the step).
+ * Binds a to vfio-pci. Already bound is success. When a driver takes the
+ * device while it is being bound (between the read of its driver link and
+ * the override), it is unbound and probed once more (logged). On failure the
+ * override is cleared and the device probed again, so the host driver gets
+ * it back. Returns 0 or -errno (logged, naming the device and the step).
+ * ret_was (may be NULL): on success, the driver that held the device before
+ * (malloc'd; NULL for none or when it was already on vfio-pci).
  */
-int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a);
+int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a, char **ret_was);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,13 @@ struct fault {
 	int err;   /* errno; -1: short write; 0: a behaviour (gone, slow, ...) */
 	int count; /* < 0: always */
 	unsigned ms;
+	char arg[64]; /* take@ADDR=DRIVER: the driver */
+};
+
+/* A dynamic id (new_id, or vfio-pci's ids=): driver DRV also matches VVVV:DDDD. */
+struct dynid {
+	char driver[64];
+	char id[10];
 };
 
 static struct {
@@ -38,6 +47,12 @@ static struct {
 	struct fault *faults;
 	size_t n_faults;
 	unsigned counts[8];
+	unsigned queued_binds; /* override/unbind/probe writes while run/udev/queue existed */
+	unsigned queue_ms;     /* sim_udev_queue_busy(ms > 0): the queue goes ms after the next rescan */
+	char **drivers;        /* registration order */
+	size_t n_drivers;
+	struct dynid *dynids;
+	size_t n_dynids;
 	pthread_mutex_t lock;
 	pthread_t threads[MAX_THREADS];
 	size_t n_threads;
@@ -45,7 +60,7 @@ static struct {
 } S = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static const char *const ops[] = { "remove", "rescan", "override", "unbind",
-				   "probe",  "autoprobe", NULL };
+				   "probe",  "autoprobe", "new_id", NULL };
 
 /* While the model itself writes the tree, writes go straight through. */
 static __thread int in_model;
@@ -178,6 +193,11 @@ int sim_set_faults(const char *spec)
 			if (!eq || f.any)
 				goto bad;
 			f.ms = (unsigned)atoi(eq);
+		} else if (strcmp(item, "take") == 0) {
+			if (!eq || f.any || !*eq || strlen(eq) >= sizeof(f.arg))
+				goto bad;
+			strcpy(f.arg, eq);
+			f.count = 1;
 		} else if (!strcmp(item, "gone") || !strcmp(item, "stay") || !strcmp(item, "stuck") ||
 			   !strcmp(item, "nobind")) {
 			if (eq || f.any)
@@ -557,37 +577,185 @@ static void bind_driver(const char *addr, const char *drv)
 		add_udev_entries(addr);
 }
 
-/* The driver a probe picks: the override, else the host driver of the hardware. */
-static char *pick_driver(const char *addr)
+/* ---- drivers: registration order, id tables, matching ---- */
+
+static bool driver_registered(const char *drv)
+{
+	_cleanup_(freep) char *p = sfmt("%s/sys/bus/pci/drivers/%s", S.root, drv);
+	struct stat st;
+
+	return stat(p, &st) == 0;
+}
+
+static void order_add(const char *drv)
+{
+	char **nv;
+
+	for (size_t i = 0; i < S.n_drivers; i++)
+		if (strcmp(S.drivers[i], drv) == 0)
+			return;
+	nv = reallocarray(S.drivers, S.n_drivers + 1, sizeof(*nv));
+	if (!nv)
+		abort();
+	S.drivers = nv;
+	S.drivers[S.n_drivers] = strdup(drv);
+	if (!S.drivers[S.n_drivers])
+		abort();
+	S.n_drivers++;
+}
+
+/*
+ * The registration order: the drivers in the order the topology first names
+ * them (a device's driver=, module ... driver=, "module vfio_pci", driver
+ * NAME). So in the seeds' topologies the host drivers come before vfio-pci,
+ * as when vfio-pci is loaded from /etc/modules after udev loaded them.
+ */
+static void order_from_topology(void)
+{
+	_cleanup_(freep) char *copy = strdup(S.topo);
+	char *save = NULL;
+
+	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		char kw[16], name[64];
+		_cleanup_(freep) char *drv = NULL;
+
+		if (sscanf(l, "%15s %63s", kw, name) != 2)
+			continue;
+		if (strcmp(kw, "device") == 0 || strcmp(kw, "module") == 0)
+			drv = line_opt(l, "driver");
+		if (!drv && strcmp(kw, "module") == 0 && strcmp(name, "vfio_pci") == 0)
+			drv = strdup("vfio-pci");
+		if (!drv && strcmp(kw, "driver") == 0)
+			drv = strdup(name);
+		if (drv)
+			order_add(drv);
+	}
+}
+
+void sim_driver_register_first(const char *drv)
+{
+	size_t i;
+	char *d;
+
+	pthread_mutex_lock(&S.lock);
+	order_add(drv);
+	for (i = 0; strcmp(S.drivers[i], drv) != 0; i++)
+		;
+	d = S.drivers[i];
+	memmove(&S.drivers[1], &S.drivers[0], i * sizeof(*S.drivers));
+	S.drivers[0] = d;
+	pthread_mutex_unlock(&S.lock);
+}
+
+/* The hardware's "vvvv:dddd" of addr, into id. */
+static bool hw_id(const char *addr, char id[10])
+{
+	_cleanup_(freep) char *line = hw_device_line(addr);
+	char kw[16], a[64], ids[16];
+
+	if (!line || sscanf(line, "%15s %63s %15s", kw, a, ids) != 3 || strlen(ids) != 9)
+		return false;
+	for (char *c = ids; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	memcpy(id, ids, 10);
+	return true;
+}
+
+/* The driver's static table (the hardware's driver=) or one of its dynamic ids matches addr. */
+static bool driver_matches(const char *drv, const char *addr)
+{
+	_cleanup_(freep) char *line = hw_device_line(addr);
+	_cleanup_(freep) char *host = line ? line_opt(line, "driver") : NULL;
+	char id[10];
+
+	if (host && strcmp(host, drv) == 0)
+		return true;
+	if (!hw_id(addr, id))
+		return false;
+	for (size_t i = 0; i < S.n_dynids; i++)
+		if (strcmp(S.dynids[i].driver, drv) == 0 && strcmp(S.dynids[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+/* driver_override, or NULL when unset. */
+static char *override_of(const char *addr)
 {
 	_cleanup_(freep) char *p = sfmt("%s/sys/bus/pci/devices/%s/driver_override", S.root, addr);
 	_cleanup_(freep) char *ov = get_line(p);
-	_cleanup_(freep) char *line = NULL;
 
 	if (ov && strcmp(ov, "(null)") != 0 && *ov)
 		return TAKE_PTR(ov);
-	line = hw_device_line(addr);
-	return line ? line_opt(line, "driver") : NULL;
+	return NULL;
 }
 
-static void probe(const char *addr)
+/*
+ * device_attach(), for a rescan's re-add and for drivers_probe: the
+ * driver_override's driver, if registered; else the first registered
+ * driver, in registration order, that matches (the kernel walks the bus's
+ * driver list; pci_match_device() looks at the dynamic ids, then the
+ * static table).
+ */
+static void attach(const char *addr)
 {
 	_cleanup_(freep) char *cur = dev_driver(addr);
-	_cleanup_(freep) char *drv = NULL;
+	_cleanup_(freep) char *ov = NULL;
 
 	if (cur || behaviour("nobind", addr))
 		return;
-	drv = pick_driver(addr);
-	if (drv)
-		bind_driver(addr, drv);
+	ov = override_of(addr);
+	if (ov) {
+		if (driver_registered(ov))
+			bind_driver(addr, ov);
+		return;
+	}
+	for (size_t i = 0; i < S.n_drivers; i++)
+		if (driver_registered(S.drivers[i]) && driver_matches(S.drivers[i], addr)) {
+			bind_driver(addr, S.drivers[i]);
+			return;
+		}
 }
 
-static bool autoprobe_on(void)
+/* new_id "VVVV DDDD ...": a dynamic id, then the driver attaches to every unbound match. */
+static int new_id(const char *drv, const char *val, size_t n)
 {
-	_cleanup_(freep) char *p = rootp("sys/bus/pci/drivers_autoprobe");
-	_cleanup_(freep) char *v = get_line(p);
+	_cleanup_(freep) char *v = strndup(val, n);
+	char (*addrs)[PCI_ADDR_STRLEN] = NULL;
+	unsigned vendor, device;
+	struct dynid *nv;
+	size_t na;
 
-	return !v || strcmp(v, "0") != 0;
+	if (!v || sscanf(v, "%x %x", &vendor, &device) != 2 || vendor > 0xffff || device > 0xffff)
+		return -EINVAL;
+	nv = reallocarray(S.dynids, S.n_dynids + 1, sizeof(*nv));
+	if (!nv)
+		abort();
+	S.dynids = nv;
+	snprintf(S.dynids[S.n_dynids].driver, sizeof(S.dynids[0].driver), "%s", drv);
+	snprintf(S.dynids[S.n_dynids].id, sizeof(S.dynids[0].id), "%04x:%04x", vendor, device);
+	S.n_dynids++;
+	order_add(drv);
+	na = hw_addrs(&addrs);
+	for (size_t i = 0; i < na; i++) {
+		_cleanup_(freep) char *cur = NULL;
+		_cleanup_(freep) char *ov = NULL;
+
+		if (!present(addrs[i]) || !driver_matches(drv, addrs[i]))
+			continue;
+		cur = dev_driver(addrs[i]);
+		ov = override_of(addrs[i]);
+		if (!cur && (!ov || strcmp(ov, drv) == 0))
+			bind_driver(addrs[i], drv);
+	}
+	free(addrs);
+	return 0;
+}
+
+static bool udev_queue_exists(void)
+{
+	_cleanup_(freep) char *p = rootp("run/udev/queue");
+
+	return access(p, F_OK) == 0;
 }
 
 static void unbind(const char *addr)
@@ -680,8 +848,8 @@ static void readd(const char *addr)
 	}
 	text = g >= 0 ? sfmt("%s group=%d\n", base, g) : sfmt("%s\n", base);
 	build_text(text);
-	if (autoprobe_on())
-		probe(addr);
+	/* pci_bus_add_device() -> device_attach(): drivers_autoprobe is not consulted */
+	attach(addr);
 	if (!behaviour("udev-slow", addr))
 		add_udev_entries(addr);
 }
@@ -779,6 +947,8 @@ static const char *classify(const char *path, char addr[PCI_ADDR_STRLEN])
 	base++;
 	if (strncmp(rel, "sys/bus/pci/drivers/", 20) == 0 && strcmp(base, "unbind") == 0)
 		return "unbind";
+	if (strncmp(rel, "sys/bus/pci/drivers/", 20) == 0 && strcmp(base, "new_id") == 0)
+		return "new_id";
 	if (strncmp(rel, "sys/devices/", 12) != 0)
 		return NULL;
 	/* sys/devices/.../<ADDR>/<attr> */
@@ -798,7 +968,31 @@ static const char *classify(const char *path, char addr[PCI_ADDR_STRLEN])
 	return NULL;
 }
 
-static ssize_t apply(const char *op, char *addr, const char *val, size_t n)
+/* The driver directory's name in .../drivers/NAME/new_id, malloc'd. */
+static char *driver_of_path(const char *path)
+{
+	const char *end = strrchr(path, '/'), *start = end;
+
+	while (start > path && start[-1] != '/')
+		start--;
+	return strndup(start, (size_t)(end - start));
+}
+
+static void *queue_main(void *arg);
+
+/* The queue of sim_udev_queue_busy(ms > 0) goes ms after this rescan (S.lock held). */
+static void queue_empties_later(void)
+{
+	if (!S.queue_ms)
+		return;
+	if (S.n_threads >= MAX_THREADS ||
+	    pthread_create(&S.threads[S.n_threads], NULL, queue_main, (void *)(uintptr_t)S.queue_ms) != 0)
+		abort();
+	S.n_threads++;
+	S.queue_ms = 0;
+}
+
+static ssize_t apply(const char *op, char *addr, const char *path, const char *val, size_t n)
 {
 	const struct fault *f;
 
@@ -819,6 +1013,9 @@ static ssize_t apply(const char *op, char *addr, const char *val, size_t n)
 		}
 	}
 	count(op);
+	if ((!strcmp(op, "override") || !strcmp(op, "unbind") || !strcmp(op, "probe")) &&
+	    udev_queue_exists())
+		S.queued_binds++;
 	f = fault_find(op, addr[0] ? addr : NULL);
 	if (f) {
 		if (f->err < 0)
@@ -829,21 +1026,39 @@ static ssize_t apply(const char *op, char *addr, const char *val, size_t n)
 	if (strcmp(op, "remove") == 0) {
 		if (!behaviour("stuck", addr))
 			remove_dev(addr);
-	} else if (strcmp(op, "rescan") == 0)
+	} else if (strcmp(op, "rescan") == 0) {
 		rescan();
+		queue_empties_later();
+	}
 	else if (strcmp(op, "unbind") == 0)
 		unbind(addr);
 	else if (strcmp(op, "probe") == 0)
-		probe(addr);
+		attach(addr);
 	else if (strcmp(op, "autoprobe") == 0)
 		put_file("sys/bus/pci/drivers_autoprobe", val[0] == '0' ? "0\n" : "1\n");
-	else if (strcmp(op, "override") == 0) {
+	else if (strcmp(op, "new_id") == 0) {
+		_cleanup_(freep) char *drv = driver_of_path(path);
+		int r = drv ? new_id(drv, val, n) : -ENOMEM;
+
+		if (r < 0) {
+			errno = -r;
+			return -1;
+		}
+	} else if (strcmp(op, "override") == 0) {
 		_cleanup_(freep) char *v = strndup(val, n);
 		_cleanup_(freep) char *rel = sfmt("sys/bus/pci/devices/%s/driver_override", addr);
 		_cleanup_(freep) char *content = NULL;
 
 		v[strcspn(v, "\n")] = '\0';
 		content = sfmt("%s\n", *v ? v : "(null)");
+		/* take@: a driver registers just before the override lands and takes the unbound device */
+		f = fault_find("take", addr);
+		if (f) {
+			_cleanup_(freep) char *cur = dev_driver(addr);
+
+			if (!cur)
+				bind_driver(addr, f->arg);
+		}
 		put_file(rel, content);
 	}
 	return (ssize_t)n;
@@ -868,9 +1083,36 @@ ssize_t __wrap_write(int fd, const void *buf, size_t n)
 		pthread_mutex_unlock(&S.lock);
 		return __real_write(fd, buf, n);
 	}
-	r = apply(op, addr, buf, n);
+	r = apply(op, addr, path, buf, n);
 	pthread_mutex_unlock(&S.lock);
 	return r;
+}
+
+/* ---- udev's event queue ---- */
+
+static void *queue_main(void *arg)
+{
+	unsigned ms = (unsigned)(uintptr_t)arg;
+
+	usleep(ms * 1000u);
+	pthread_mutex_lock(&S.lock);
+	if (S.active)
+		unlink_rel("run/udev/queue");
+	pthread_mutex_unlock(&S.lock);
+	return NULL;
+}
+
+void sim_udev_queue_busy(unsigned ms)
+{
+	pthread_mutex_lock(&S.lock);
+	put_file("run/udev/queue", "");
+	S.queue_ms = ms;
+	pthread_mutex_unlock(&S.lock);
+}
+
+unsigned sim_binds_while_queued(void)
+{
+	return S.queued_binds;
 }
 
 /* ---- lifecycle ---- */
@@ -931,6 +1173,7 @@ int sim_start(const char *root, const char *topo_path)
 	if (!S.root)
 		return -ENOMEM;
 	number_all_nets();
+	order_from_topology();
 	{
 		_cleanup_(freep) char *u = rootp("run/udev/data");
 		_cleanup_(freep) char *ctl = rootp("run/udev/control");
@@ -964,8 +1207,18 @@ void sim_stop(void)
 	free(S.root);
 	free(S.topo);
 	free(S.faults);
+	for (size_t i = 0; i < S.n_drivers; i++)
+		free(S.drivers[i]);
+	free(S.drivers);
+	free(S.dynids);
 	S.root = S.topo = NULL;
 	S.faults = NULL;
 	S.n_faults = 0;
+	S.drivers = NULL;
+	S.n_drivers = 0;
+	S.dynids = NULL;
+	S.n_dynids = 0;
+	S.queued_binds = 0;
+	S.queue_ms = 0;
 	memset(S.counts, 0, sizeof(S.counts));
 }

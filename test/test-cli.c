@@ -6,10 +6,13 @@
  * model (build/test/igd-regroup-sim).
  */
 #include <check.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "fixture.h"
 #include "modtree.h"
 #include "testutil.h"
@@ -517,9 +520,62 @@ START_TEST(apply_hp)
 	assert_has(out, "0000:00:1f.3: bound to vfio-pci, isolated\n");
 	assert_has(out, "Result: ok in ");
 	assert_has(err, "Removed 0000:00:1f.6.\n");
+	/* the rescan attached 1f.3 to its host driver (registered first): said at notice level */
+	assert_has(err, "0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.\n");
+	assert_lacks(err, "autoprobing");
 	/* and then status shows the split */
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
 	assert_has(out, "Group 8\n  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
+}
+END_TEST
+
+/* cli_context's logger with stderr at a file; journal: $JOURNAL_STREAM names that file. */
+static char *log_through_cli(bool journal)
+{
+	_cleanup_(freep) char *path = tu_path(root, "stderr");
+	_cleanup_(igd_ctx_freep) struct igd_ctx *ctx = NULL;
+	struct cli_common o;
+	struct stat st;
+	char stream[64];
+	int fd, saved;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	if (journal)
+		ck_assert_int_eq(setenv("JOURNAL_STREAM", stream, 1), 0);
+	else
+		ck_assert_int_eq(unsetenv("JOURNAL_STREAM"), 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	cli_common_init(&o);
+	o.root = root;
+	ck_assert_int_eq(cli_context("igd-regroup", &o, &ctx), 0);
+	log_notice(ctx, "0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.");
+	log_warning(ctx, "a warning");
+	fflush(stderr);
+	ck_assert_int_eq(dup2(saved, STDERR_FILENO), STDERR_FILENO);
+	close(saved);
+	close(fd);
+	unsetenv("JOURNAL_STREAM");
+	return tu_read_file(path);
+}
+
+START_TEST(log_priority_reaches_the_journal)
+{
+	_cleanup_(freep) char *j = log_through_cli(true);
+	_cleanup_(freep) char *t = log_through_cli(false);
+
+	/* under a unit: the journal files each line at its priority */
+	ck_assert_str_eq(j, "<5>0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.\n"
+			    "<4>warning: a warning\n");
+	/* on a terminal or a pipe: plain lines */
+	ck_assert_str_eq(t, "0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.\n"
+			    "warning: a warning\n");
 }
 END_TEST
 
@@ -604,6 +660,7 @@ static Suite *cli_suite(void)
 	tc = tcase_create("apply");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, apply_hp);
+	tcase_add_test(tc, log_priority_reaches_the_journal);
 	tcase_add_test(tc, apply_fault_exits_1);
 	tcase_add_test(tc, apply_refused_exits_1);
 	suite_add_tcase(s, tc);

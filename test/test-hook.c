@@ -544,6 +544,8 @@ START_TEST(post_stop_resets)
 	assert_has(out, "igd-regroup: Removed 0000:00:1f.0.\n");
 	assert_has(out, "igd-regroup: Removed 0000:00:1f.3.\n");
 	assert_has(out, "igd-regroup: 0000:00:1f.3: group 7 -> 9\n");
+	/* the rescan attached 1f.3 to its host driver: said, at notice level */
+	assert_has(out, "igd-regroup: 0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.\n");
 	_cleanup_(freep) char *drv = driver_of("0000:00:1f.3");
 	ck_assert_str_eq(drv, "vfio-pci");
 	/* the host network is left alone: 1f.6 never removed, no record, no notifier */

@@ -24,7 +24,7 @@ if [ -n "$out" ]; then
 fi
 
 prop() { sed -n "s/^$1=//p" "$unit" | tr '\n' ' '; }
-for want in systemd-udev-trigger.service systemd-modules-load.service; do
+for want in systemd-udevd.service systemd-udev-trigger.service systemd-modules-load.service; do
 	prop After | grep -qw "$want" || fail "not After=$want"
 done
 for want in network-pre.target networking.service pve-guests.service; do

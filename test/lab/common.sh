@@ -159,6 +159,7 @@ lab_image() {
 	install -D -m 0644 "$e/interfaces" "$stage/etc/network/interfaces"
 	install -D -m 0644 "$e/fstab" "$stage/etc/fstab"
 	install -D -m 0644 "$e/modules-load-vfio.conf" "$stage/etc/modules-load.d/vfio.conf"
+	install -D -m 0644 "$e/late-drm.rules" "$stage/etc/udev/rules.d/70-igd-lab-late-drm.rules"
 	install -D -m 0644 "$e/igd-regroup-lab.conf" "$stage/etc/systemd/system/igd-regroup.service.d/lab.conf"
 	install -m 0644 "$e/igd-lab.service" "$e/igd-lab-tap.service" "$e/netbird.service" "$stage/etc/systemd/system/"
 	g=$stage/usr/lib/igd-lab

@@ -32,6 +32,9 @@ hook-reset hook-reset hp -
 netnotify-restart netnotify-restart hp -
 boot-no-notifier boot-no-notifier hp igd.boot-unit
 check-modprobe check-modprobe hp -
+boot-race-1 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
+boot-race-2 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
+boot-race-3 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
 '
 describe() {
 	case $1 in
@@ -48,6 +51,7 @@ describe() {
 	netnotify-restart) echo "notifier e. action = restart: the NIC comes back, the VM's tap is detached" ;;
 	boot-no-notifier) echo "notifier f. igd-regroup.service at boot never starts the notifier" ;;
 	check-modprobe) echo "drivers. check names snd_hda_intel and the modprobe.d fix; with it, apply never lets it bind 1f.3" ;;
+	boot-race-*) echo "boot race ${1#boot-race-}/3: the boot unit while udev's coldplug still loads the iGPU's driver (late bochs)" ;;
 	esac
 }
 
