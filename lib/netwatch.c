@@ -96,9 +96,16 @@ bool netwatch_in_place(const struct igd_ctx *ctx, const char *ifname, const char
 	return netwatch_is_port(ctx, ifname, bridge) && netwatch_has_carrier(ctx, ifname);
 }
 
+/* A watched NIC: the caller's, with its own copies of the strings and the paths of the quick look. */
+struct watched {
+	struct netwatch_nic nic;
+	char *brif;     /* <root>/sys/class/net/BRIDGE/brif/RECORDED, or NULL */
+	char *recorded; /* <root>/sys/bus/pci/devices/ADDR/net/RECORDED */
+};
+
 struct netwatch {
 	const struct igd_ctx *ctx;
-	struct netwatch_nic *nics; /* the strings are the watch's own copies */
+	struct watched *nics;
 	size_t n;
 	_Atomic uint64_t *back_usec;
 	atomic_bool stop;
@@ -120,15 +127,25 @@ uint64_t netwatch_back_usec(struct netwatch *w, size_t i)
 	return atomic_load(&w->back_usec[i]);
 }
 
-/* One look at NIC i. */
+/*
+ * One look at NIC i. It runs a hundred times a second beside ifreload, so
+ * the usual cases cost one or two system calls: a port under its recorded
+ * name (then its carrier), or its recorded name not a port yet. Only a NIC
+ * without its recorded name (absent, or renamed by udev) is looked up.
+ */
 static bool look(struct netwatch *w, size_t i)
 {
-	const struct netwatch_nic *n = &w->nics[i];
+	const struct watched *n = &w->nics[i];
 	_cleanup_(freep) char *ifname = NULL;
+	struct stat st;
 
-	if (netwatch_ifname(w->ctx, &n->addr, n->ifname_recorded, &ifname) < 0 || !ifname)
+	if (n->brif && lstat(n->brif, &st) == 0)
+		return netwatch_has_carrier(w->ctx, n->nic.ifname_recorded);
+	if (n->brif && lstat(n->recorded, &st) == 0)
 		return false;
-	return netwatch_in_place(w->ctx, ifname, n->bridge);
+	if (netwatch_ifname(w->ctx, &n->nic.addr, n->nic.ifname_recorded, &ifname) < 0 || !ifname)
+		return false;
+	return netwatch_in_place(w->ctx, ifname, n->nic.bridge);
 }
 
 static void *watch_main(void *p)
@@ -167,11 +184,19 @@ int netwatch_start(const struct igd_ctx *ctx, const struct netwatch_nic *nics, s
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++) {
-		w->nics[i].addr = nics[i].addr;
-		w->nics[i].ifname_recorded = strdup(nics[i].ifname_recorded);
-		w->nics[i].bridge = nics[i].bridge ? strdup(nics[i].bridge) : NULL;
+		struct watched *v = &w->nics[i];
+
+		v->nic.addr = nics[i].addr;
+		v->nic.ifname_recorded = strdup(nics[i].ifname_recorded);
+		v->nic.bridge = nics[i].bridge ? strdup(nics[i].bridge) : NULL;
+		v->recorded = igd_path(ctx, "/sys/bus/pci/devices/%s/net/%s", PCI_ADDR_STR(&nics[i].addr),
+				       nics[i].ifname_recorded);
+		v->brif = nics[i].bridge ? igd_path(ctx, "/sys/class/net/%s/brif/%s", nics[i].bridge,
+						    nics[i].ifname_recorded)
+					 : NULL;
 		w->n++;
-		if (!w->nics[i].ifname_recorded || (nics[i].bridge && !w->nics[i].bridge)) {
+		if (!v->nic.ifname_recorded || !v->recorded ||
+		    (nics[i].bridge && (!v->nic.bridge || !v->brif))) {
 			netwatch_free(w);
 			return -ENOMEM;
 		}
@@ -192,8 +217,10 @@ void netwatch_free(struct netwatch *w)
 		pthread_join(w->thread, NULL);
 	}
 	for (size_t i = 0; i < w->n; i++) {
-		free((char *)w->nics[i].ifname_recorded);
-		free((char *)w->nics[i].bridge);
+		free((char *)w->nics[i].nic.ifname_recorded);
+		free((char *)w->nics[i].nic.bridge);
+		free(w->nics[i].brif);
+		free(w->nics[i].recorded);
 	}
 	free(w->nics);
 	free(w->back_usec);
