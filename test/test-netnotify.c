@@ -454,7 +454,7 @@ END_TEST
 
 static void *write_udev_later(void *p)
 {
-	sleep_ms(200);
+	sleep_ms(1000);
 	tu_write_file(root, "run/udev/data/n7", "I:1\n");
 	tu_write_file(root, "run/udev/data/+pci:0000:00:1f.6", "I:1\n");
 	return p;
@@ -474,8 +474,9 @@ START_TEST(waits_for_udev)
 	ck_assert_int_eq(run(), 0);
 	pthread_join(t, NULL);
 	ck_assert_int_eq(res.outcome, NETNOTIFY_OK);
-	/* the writer started just before the run: most of its 200 ms were waited for */
-	ck_assert_uint_ge(res.ms_wait, 150);
+	/* the writer started just before the run: most of its 1000 ms were waited for
+	   (the run's start, under valgrind, can take a few hundred) */
+	ck_assert_uint_ge(res.ms_wait, 500);
 }
 END_TEST
 
@@ -733,7 +734,7 @@ START_TEST(downtime_ends_back_in_the_bridge)
 	ck_assert(res.nics[0].downtime_known);
 	ck_assert_uint_eq(res.nics[0].downtime_ms, (back - res.nics[0].removed_usec) / 1000u);
 	ck_assert_uint_ge(res.nics[0].downtime_ms, 1000);
-	ck_assert_uint_lt(res.nics[0].downtime_ms, 1000 + res.ms_wait + res.units[0].ms + res.units[1].ms);
+	ck_assert_uint_lt(res.nics[0].downtime_ms, (brought - res.nics[0].removed_usec) / 1000u + 800);
 }
 END_TEST
 

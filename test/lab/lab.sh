@@ -31,6 +31,7 @@ hook-mapping hook-mapping hp -
 hook-reset hook-reset hp -
 netnotify-restart netnotify-restart hp -
 boot-no-notifier boot-no-notifier hp igd.boot-unit
+netnotify-downtime netnotify-downtime hp -
 '
 describe() {
 	case $1 in
