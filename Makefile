@@ -31,7 +31,7 @@ WARNINGS := -Wall -Wextra $(WERROR) -Wshadow -Wformat=2 -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-unused-parameter -Wvla
 ALL_CPPFLAGS := -D_GNU_SOURCE -DIGD_VERSION='"$(VERSION)"' \
 	-DIGD_LIBEXECDIR='"$(LIBEXECDIR)"' -iquote lib $(CPPFLAGS)
-ALL_CFLAGS := -std=gnu11 $(WARNINGS) $(DEP_CFLAGS) $(CFLAGS)
+ALL_CFLAGS := -std=gnu11 -pthread $(WARNINGS) $(DEP_CFLAGS) $(CFLAGS)
 
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)

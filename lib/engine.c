@@ -223,8 +223,6 @@ static int result_init(const struct plan *plan, const struct snapshot *snap,
 
 static int record_nics(const struct igd_ctx *ctx, const struct plan *plan, struct engine_result *r)
 {
-	uint64_t now = realtime_usec();
-
 	if (!plan->n_netdevs)
 		return 0;
 	r->nics = calloc(plan->n_netdevs, sizeof(*r->nics));
@@ -237,7 +235,6 @@ static int record_nics(const struct igd_ctx *ctx, const struct plan *plan, struc
 		e->addr = plan->netdevs[i].addr;
 		e->ifname = strdup(n->name);
 		e->bridge = n->master ? strdup(n->master) : NULL;
-		e->removed_usec = now;
 		if (!e->ifname || (n->master && !e->bridge))
 			return -ENOMEM;
 	}
@@ -385,6 +382,7 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		if (!pf->dev)
 			continue;
 		p = sysfs_dev_path(ctx, &pf->addr, "remove");
+		netrecord_mark_removed(ctx, r.nics, r.n_nics, &pf->addr); /* the NIC's downtime starts */
 		k = p ? sysfs_write(p, "1") : -ENOMEM;
 		if (k < 0) {
 			fail = igd_log_errno(ctx, LOG_ERR, k, "Cannot remove %s: %m",

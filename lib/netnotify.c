@@ -1,6 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <dirent.h>
-#include <net/if.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-journal.h>
@@ -9,6 +7,7 @@
 #include "devwait.h"
 #include "lock.h"
 #include "netnotify.h"
+#include "netwatch.h"
 #include "sysfs.h"
 #include "systemd_units.h"
 #include "time_util.h"
@@ -23,34 +22,9 @@ static const char *action_verb(enum net_action a)
 
 /* ---- step 1: the NICs come back ---- */
 
-/* The NIC's interface now: its recorded name if that is still there, else the one udev gave it. */
 static int nic_current_name(const struct igd_ctx *ctx, const struct netnotify_nic *n, char **ret)
 {
-	_cleanup_(freep) char *netdir = sysfs_dev_path(ctx, &n->addr, "net");
-	_cleanup_(closedirp) DIR *d = NULL;
-	_cleanup_(freep) char *best = NULL;
-	struct dirent *de;
-
-	*ret = NULL;
-	if (!netdir)
-		return -ENOMEM;
-	d = opendir(netdir);
-	if (!d)
-		return 0; /* no interface (yet) */
-	while ((de = readdir(d))) {
-		bool recorded = strcmp(de->d_name, n->ifname_recorded) == 0;
-
-		if (de->d_name[0] == '.' || (best && !recorded && strcmp(de->d_name, best) > 0))
-			continue;
-		free(best);
-		best = strdup(de->d_name);
-		if (!best)
-			return -ENOMEM;
-		if (recorded)
-			break;
-	}
-	*ret = TAKE_PTR(best);
-	return 0;
+	return netwatch_ifname(ctx, &n->addr, n->ifname_recorded, ret);
 }
 
 static int wait_nics(const struct igd_ctx *ctx, const struct igd_config *cfg,
@@ -159,14 +133,14 @@ static void log_job(const struct igd_ctx *ctx, const struct igd_config *cfg,
 			  u->name, why ? why : "masked", verb, u->name, igd_ctx_config_path(ctx));
 	else if (r == -ETIMEDOUT && j->job)
 		log_error(ctx,
-			  "The %s of %s (job %s) did not finish within %u ms ([network] timeout_ms). "
-			  "Check `systemctl list-jobs` and `journalctl -u %s`.",
-			  verb, u->name, j->job, cfg->network_timeout_ms, u->name);
+			  "The %s of %s (job %s) had not ended after %llu ms, when [network] timeout_ms "
+			  "ran out. Check `systemctl list-jobs` and `journalctl -u %s`.",
+			  verb, u->name, j->job, (unsigned long long)u->ms, u->name);
 	else if (r == -ETIMEDOUT)
 		log_error(ctx,
-			  "systemd did not answer the request to %s %s within %u ms ([network] "
-			  "timeout_ms). Check `systemctl list-jobs` and `journalctl -b -u init.scope`.",
-			  verb, u->name, cfg->network_timeout_ms);
+			  "systemd had not answered the request to %s %s after %llu ms, when [network] "
+			  "timeout_ms ran out. Check `systemctl list-jobs` and `journalctl -b -u init.scope`.",
+			  verb, u->name, (unsigned long long)u->ms);
 	else if (r < 0 && why)
 		log_error(ctx, "systemd refused to %s %s: %s", verb, u->name, why);
 	else if (r < 0)
@@ -221,10 +195,11 @@ static int bring_units(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	for (size_t i = 0; i < res->n_units; i++) {
 		struct netnotify_unit *u = &res->units[i];
 		struct unit_job j = { .error = SD_BUS_ERROR_NULL };
+		uint64_t t;
 
 		if (now_ms() >= deadline) {
-			log_error(ctx, "%s was not %sed: the %u ms of [network] timeout_ms were spent.",
-				  u->name, action_verb(cfg->action), cfg->network_timeout_ms);
+			log_error(ctx, "%s was not %sed: [network] timeout_ms ran out before its turn.",
+				  u->name, action_verb(cfg->action));
 			u->error = -ETIMEDOUT;
 			fail = fail ? fail : -ETIMEDOUT;
 			continue;
@@ -234,7 +209,13 @@ static int bring_units(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		log_info(ctx, "%s %s (%s)...", cfg->action == NET_ACTION_RESTART ? "Restarting" : "Reloading",
 			 u->name, unit_verb_method(verb));
 		u->asked = true;
+		t = now_ms();
 		r = unit_job_run(ctx, bus, verb, u->name, deadline, &j);
+		u->ms = now_ms() - t;
+		if (r == -ETIMEDOUT && res->ran_out == NETNOTIFY_STEP_NONE) {
+			res->ran_out = NETNOTIFY_STEP_UNIT;
+			res->ran_out_unit = i;
+		}
 		log_job(ctx, cfg, u, &j, r);
 		u->error = r < 0 ? r : 0;
 		u->gone = r == 0 && j.gone;
@@ -250,39 +231,6 @@ static int bring_units(const struct igd_ctx *ctx, const struct igd_config *cfg,
 
 /* ---- step 3: the check ---- */
 
-static char *net_attr(const struct igd_ctx *ctx, const char *ifname, const char *attr)
-{
-	_cleanup_(freep) char *p = igd_path(ctx, "/sys/class/net/%s/%s", ifname, attr);
-	char *v = NULL;
-
-	if (!p || sysfs_read_line(p, &v) < 0)
-		return NULL;
-	return v;
-}
-
-/* Configured up (IFF_UP) and with its link up; "unknown" counts for interfaces without operstate. */
-static bool iface_up(const struct igd_ctx *ctx, const char *ifname, char **ret_state)
-{
-	_cleanup_(freep) char *flags = net_attr(ctx, ifname, "flags");
-	_cleanup_(freep) char *carrier = net_attr(ctx, ifname, "carrier");
-	char *state = net_attr(ctx, ifname, "operstate");
-	bool admin_up = flags && (strtoul(flags, NULL, 16) & IFF_UP);
-	bool up = admin_up && state &&
-		  (strcmp(state, "up") == 0 ||
-		   (strcmp(state, "unknown") == 0 && carrier && strcmp(carrier, "1") == 0));
-
-	if (ret_state) {
-		if (!state || admin_up)
-			*ret_state = state;
-		else {
-			free(state);
-			*ret_state = strdup("configured down");
-		}
-	} else
-		free(state);
-	return up;
-}
-
 static char *iface_master(const struct igd_ctx *ctx, const char *ifname)
 {
 	_cleanup_(freep) char *p = igd_path(ctx, "/sys/class/net/%s/master", ifname);
@@ -293,23 +241,13 @@ static char *iface_master(const struct igd_ctx *ctx, const char *ifname)
 	return m;
 }
 
-static bool nic_in_place(const struct igd_ctx *ctx, const struct netnotify_nic *n)
-{
-	_cleanup_(freep) char *master = NULL;
-
-	if (!n->bridge)
-		return iface_up(ctx, n->ifname, NULL);
-	master = iface_master(ctx, n->ifname);
-	return master && strcmp(master, n->bridge) == 0;
-}
-
 static void log_not_back(const struct igd_ctx *ctx, const struct netnotify_result *res,
 			 const char *after)
 {
 	if (!res->interface_up) {
 		_cleanup_(freep) char *state = NULL;
 
-		iface_up(ctx, res->wait_interface, &state);
+		netwatch_iface_up(ctx, res->wait_interface, &state);
 		log_error(ctx,
 			  "%s is not up (%s) %s: check `ip link show %s` and its stanza in "
 			  "/etc/network/interfaces.",
@@ -328,6 +266,13 @@ static void log_not_back(const struct igd_ctx *ctx, const struct netnotify_resul
 				  n->ifname, PCI_ADDR_STR(&n->addr), after, n->ifname);
 			continue;
 		}
+		if (netwatch_is_port(ctx, n->ifname, n->bridge)) {
+			log_error(ctx,
+				  "%s (%s) is a port of %s again but has no carrier %s: its link is down. "
+				  "Check the cable and `ip link show %s`.",
+				  n->ifname, PCI_ADDR_STR(&n->addr), n->bridge, after, n->ifname);
+			continue;
+		}
 		master = iface_master(ctx, n->ifname);
 		log_error(ctx,
 			  "%s (%s) is not a port of %s %s (it was before the removal; now %s%s). "
@@ -339,24 +284,24 @@ static void log_not_back(const struct igd_ctx *ctx, const struct netnotify_resul
 	}
 }
 
-static int verify(const struct igd_ctx *ctx, struct netnotify_result *res, uint64_t deadline,
-		  const char *after)
+static int verify(const struct igd_ctx *ctx, struct netnotify_result *res, struct netwatch *w,
+		  uint64_t deadline, const char *after)
 {
 	for (;;) {
 		bool all;
 
-		res->interface_up = !res->wait_interface || iface_up(ctx, res->wait_interface, NULL);
+		res->interface_up = !res->wait_interface ||
+				    netwatch_iface_up(ctx, res->wait_interface, NULL);
 		all = res->interface_up;
 		for (size_t i = 0; i < res->n_nics; i++) {
 			struct netnotify_nic *n = &res->nics[i];
 
 			if (!n->back)
 				all = false;
-			else if (!n->verified && nic_in_place(ctx, n)) {
-				uint64_t now = realtime_usec();
-
+			else if (!n->verified && netwatch_in_place(ctx, n->ifname, n->bridge)) {
 				n->verified = true;
-				n->downtime_ms = now > n->removed_usec ? (now - n->removed_usec) / 1000u : 0;
+				/* the watcher may not have looked since */
+				netwatch_note(w, i, boottime_usec());
 			}
 			all = all && n->verified;
 		}
@@ -370,6 +315,112 @@ static int verify(const struct igd_ctx *ctx, struct netnotify_result *res, uint6
 	return -ETIMEDOUT;
 }
 
+/* ---- step 4: the downtime ---- */
+
+static void downtimes(const struct igd_ctx *ctx, struct netnotify_result *res, struct netwatch *w)
+{
+	for (size_t i = 0; i < res->n_nics; i++) {
+		struct netnotify_nic *n = &res->nics[i];
+
+		n->back_usec = netwatch_back_usec(w, i);
+		/* 0, or a time after this boot's clock (a record of another kind): unknown */
+		n->downtime_known = n->removed_usec && n->back_usec > n->removed_usec;
+		n->downtime_ms = n->downtime_known ? (n->back_usec - n->removed_usec) / 1000u : 0;
+		if (!n->verified)
+			continue;
+		if (n->downtime_known)
+			log_info(ctx, "%s (%s) is back%s%s: the host network was away for %llu.%03llu s.",
+				 n->ifname, PCI_ADDR_STR(&n->addr), n->bridge ? " in " : "",
+				 n->bridge ? n->bridge : "", (unsigned long long)(n->downtime_ms / 1000),
+				 (unsigned long long)(n->downtime_ms % 1000));
+		else
+			log_info(ctx, "%s (%s) is back%s%s; %s has no time of its removal, so no downtime is "
+				      "reported (igd-regroup stopped before removing it, or could not "
+				      "note the time).",
+				 n->ifname, PCI_ADDR_STR(&n->addr), n->bridge ? " in " : "",
+				 n->bridge ? n->bridge : "", RECORD);
+	}
+}
+
+/* ---- where the time went ---- */
+
+/* "the NIC wait", "the reload of networking.service", "the check" */
+static char *step_name(const struct netnotify_result *res, enum netnotify_step s, size_t unit)
+{
+	char *p = NULL;
+
+	switch (s) {
+	case NETNOTIFY_STEP_WAIT:
+		return strdup("the NIC wait");
+	case NETNOTIFY_STEP_UNIT:
+		if (asprintf(&p, "the %s of %s", action_verb(res->action), res->units[unit].name) < 0)
+			return NULL;
+		return p;
+	case NETNOTIFY_STEP_CHECK:
+		return strdup("the check of the network");
+	case NETNOTIFY_STEP_NONE:
+		break;
+	}
+	return strdup("nothing");
+}
+
+/*
+ * The deadline passed: one line with each step's own time, naming the step
+ * that took the longest (the one to look at, or to give more time), which
+ * need not be the one that was running when the time ran out.
+ */
+static void log_time_spent(const struct igd_ctx *ctx, const struct netnotify_result *res)
+{
+	_cleanup_(freep) char *steps = NULL, *longest = NULL, *running = NULL, *hint = NULL;
+	enum netnotify_step ls = NETNOTIFY_STEP_WAIT;
+	size_t lu = 0, len = 0;
+	uint64_t lms = res->ms_wait;
+	FILE *m = open_memstream(&steps, &len);
+	int r;
+
+	if (!m)
+		return;
+	fprintf(m, "NIC wait %llu ms", (unsigned long long)res->ms_wait);
+	for (size_t i = 0; i < res->n_units; i++) {
+		const struct netnotify_unit *u = &res->units[i];
+
+		if (!u->asked) {
+			if (u->error == -ETIMEDOUT)
+				fprintf(m, ", %s of %s not started", action_verb(res->action), u->name);
+			continue;
+		}
+		fprintf(m, ", %s of %s %llu ms%s", action_verb(res->action), u->name,
+			(unsigned long long)u->ms, u->error == -ETIMEDOUT ? " (cut off)" : "");
+		if (u->ms > lms) {
+			ls = NETNOTIFY_STEP_UNIT, lu = i, lms = u->ms;
+		}
+	}
+	fprintf(m, ", check %llu ms", (unsigned long long)res->ms_verify);
+	if (res->ms_verify > lms)
+		ls = NETNOTIFY_STEP_CHECK, lms = res->ms_verify;
+	if (fclose(m) != 0)
+		return;
+
+	longest = step_name(res, ls, lu);
+	running = step_name(res, res->ran_out, res->ran_out_unit);
+	if (ls == NETNOTIFY_STEP_WAIT)
+		r = asprintf(&hint, "Check why %s (%s) was slow to come back (dmesg, `journalctl -u "
+				    "systemd-udevd`)",
+			     PCI_ADDR_STR(&res->nics[0].addr), res->nics[0].ifname_recorded);
+	else if (ls == NETNOTIFY_STEP_UNIT)
+		r = asprintf(&hint, "Check `journalctl -u %s`", res->units[lu].name);
+	else
+		r = asprintf(&hint, "Check `ip link show %s` and the bridge-ports line of %s",
+			     strna(res->wait_interface), strna(res->nics[0].bridge));
+	if (r < 0 || !longest || !running)
+		return;
+	log_error(ctx,
+		  "[network] timeout_ms (%u ms, for the whole run) ran out during %s; %s took the "
+		  "longest (%llu ms). Time per step: %s. %s, or raise [network] timeout_ms in %s.",
+		  res->timeout_ms, running, longest, (unsigned long long)lms, steps, hint,
+		  igd_ctx_config_path(ctx));
+}
+
 /* ---- the run ---- */
 
 static int result_init(const struct igd_config *cfg, struct netrecord_entry *rec, size_t n,
@@ -377,6 +428,7 @@ static int result_init(const struct igd_config *cfg, struct netrecord_entry *rec
 {
 	res->action = cfg->action;
 	res->wait_interface = cfg->wait_interface;
+	res->timeout_ms = cfg->network_timeout_ms;
 	res->nics = calloc(n ? n : 1, sizeof(*res->nics));
 	res->units = calloc(cfg->n_units ? cfg->n_units : 1, sizeof(*res->units));
 	if (!res->nics || !res->units)
@@ -393,6 +445,27 @@ static int result_init(const struct igd_config *cfg, struct netrecord_entry *rec
 	for (size_t i = 0; i < cfg->n_units; i++)
 		res->units[res->n_units++] = (struct netnotify_unit){ .name = cfg->units[i] };
 	return 0;
+}
+
+static int watch_start(const struct igd_ctx *ctx, const struct netnotify_result *res,
+		       struct netwatch **ret)
+{
+	_cleanup_(freep) struct netwatch_nic *v = calloc(res->n_nics, sizeof(*v));
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < res->n_nics; i++)
+		v[i] = (struct netwatch_nic){ .addr = res->nics[i].addr,
+					      .ifname_recorded = res->nics[i].ifname_recorded,
+					      .bridge = res->nics[i].bridge };
+	r = netwatch_start(ctx, v, res->n_nics, ret);
+	if (r < 0 && *ret) {
+		/* the check's own sightings still end the downtime, 10 ms late at most */
+		igd_log_errno(ctx, LOG_DEBUG, r, "Cannot start the watcher thread: %m");
+		return 0;
+	}
+	return r;
 }
 
 static void describe_nics(const struct igd_ctx *ctx, const struct netnotify_result *res)
@@ -422,6 +495,7 @@ int netnotify_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	_cleanup_(freep) char *record = igd_path(ctx, RECORD);
 	struct netnotify_result res = { .outcome = NETNOTIFY_OK };
 	struct netrecord_entry *rec = NULL;
+	struct netwatch *watch = NULL;
 	size_t n = 0;
 	uint64_t t0 = now_ms(), t, deadline;
 	int r, fail = 0;
@@ -447,12 +521,16 @@ int netnotify_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 			 record);
 		netrecord_free(rec, n);
 		*ret = (struct netnotify_result){ .outcome = NETNOTIFY_NOTHING, .action = cfg->action,
-						  .wait_interface = cfg->wait_interface };
+						  .wait_interface = cfg->wait_interface,
+						  .timeout_ms = cfg->network_timeout_ms };
 		return 0;
 	}
 	r = result_init(cfg, rec, n, &res);
 	netrecord_free(rec, n);
+	if (r >= 0)
+		r = watch_start(ctx, &res, &watch);
 	if (r < 0) {
+		netwatch_free(watch);
 		netnotify_result_done(&res);
 		return igd_log_errno(ctx, LOG_ERR, r, "Cannot start: %m");
 	}
@@ -464,6 +542,8 @@ int netnotify_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	t = now_ms();
 	fail = wait_nics(ctx, cfg, &res, deadline);
 	res.ms_wait = now_ms() - t;
+	if (fail == -ETIMEDOUT)
+		res.ran_out = NETNOTIFY_STEP_WAIT;
 
 	/* 2 */
 	t = now_ms();
@@ -475,29 +555,27 @@ int netnotify_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		fail = bring_units(ctx, cfg, &res, deadline);
 	res.ms_units = now_ms() - t;
 
-	/* 3 and 4, once the NICs are back; after a unit failed, one look without waiting */
+	/* 3, once the NICs are back; after a unit failed, one look without waiting */
 	t = now_ms();
 	if (res.n_nics && res.nics[res.n_nics - 1].back) {
 		sd_notifyf(0, "STATUS=Checking %s and the NIC's bridge...", strna(res.wait_interface));
 		after = res.n_units && cfg->action != NET_ACTION_NONE && !res.bus_skipped
 				? "after the units' jobs"
 				: "within [network] timeout_ms";
-		r = verify(ctx, &res, fail ? now_ms() : deadline, after);
-		if (r < 0 && !fail)
+		r = verify(ctx, &res, watch, fail ? now_ms() : deadline, after);
+		if (r < 0 && !fail) {
 			fail = r;
+			res.ran_out = NETNOTIFY_STEP_CHECK;
+		}
 	}
 	res.ms_verify = now_ms() - t;
 
-	for (size_t i = 0; i < res.n_nics; i++) {
-		const struct netnotify_nic *nic = &res.nics[i];
+	/* 4 */
+	downtimes(ctx, &res, watch);
+	netwatch_free(TAKE_PTR(watch));
+	if (res.ran_out != NETNOTIFY_STEP_NONE)
+		log_time_spent(ctx, &res);
 
-		if (nic->verified)
-			log_info(ctx, "%s (%s) is back%s%s: the host network was away for %llu.%03llu s.",
-				 nic->ifname, PCI_ADDR_STR(&nic->addr), nic->bridge ? " in " : "",
-				 nic->bridge ? nic->bridge : "",
-				 (unsigned long long)(nic->downtime_ms / 1000),
-				 (unsigned long long)(nic->downtime_ms % 1000));
-	}
 	res.ms_total = now_ms() - t0;
 	if (fail) {
 		res.outcome = NETNOTIFY_FAILED;
@@ -577,29 +655,46 @@ void netnotify_result_print(FILE *out, const struct netnotify_result *res)
 		fputs("Nothing to do: no NIC was taken away.\n", out);
 		return;
 	}
-	for (size_t i = 0; i < res->n_units; i++)
-		fprintf(out, "%s: %s %s\n", res->units[i].name, net_action_to_string(res->action),
-			unit_word(&res->units[i]));
+	for (size_t i = 0; i < res->n_units; i++) {
+		const struct netnotify_unit *u = &res->units[i];
+
+		fprintf(out, "%s: %s %s", u->name, net_action_to_string(res->action), unit_word(u));
+		if (u->asked)
+			fprintf(out, " (%llu ms)", (unsigned long long)u->ms);
+		fputc('\n', out);
+	}
 	for (size_t i = 0; i < res->n_nics; i++) {
 		const struct netnotify_nic *n = &res->nics[i];
 
 		fprintf(out, "%s (%s)%s%s: ", n->ifname ? n->ifname : n->ifname_recorded,
 			PCI_ADDR_STR(&n->addr), n->bridge ? " in " : "", n->bridge ? n->bridge : "");
-		if (n->verified)
+		if (n->verified && n->downtime_known)
 			fprintf(out, "back after %llu.%03llu s\n", (unsigned long long)(n->downtime_ms / 1000),
 				(unsigned long long)(n->downtime_ms % 1000));
+		else if (n->verified)
+			fputs("back (no removal time recorded)\n", out);
 		else
 			fputs(n->back ? "NOT back in place\n" : "did NOT come back\n", out);
 	}
 	if (res->wait_interface)
 		fprintf(out, "%s: %s\n", res->wait_interface, res->interface_up ? "up" : "NOT up");
-	fprintf(out, "Result: network %s in %llu ms (lock %llu, wait %llu, units %llu, check %llu).\n",
+	if (res->ran_out != NETNOTIFY_STEP_NONE) {
+		_cleanup_(freep) char *step = step_name(res, res->ran_out, res->ran_out_unit);
+
+		fprintf(out, "[network] timeout_ms (%u ms) ran out during %s.\n", res->timeout_ms,
+			step ? step : "a step");
+	}
+	fprintf(out, "Result: network %s in %llu ms (lock %llu, NIC wait %llu, units %llu, check %llu).\n",
 		outcome_word(res->outcome), (unsigned long long)res->ms_total,
 		(unsigned long long)res->ms_lock, (unsigned long long)res->ms_wait,
 		(unsigned long long)res->ms_units, (unsigned long long)res->ms_verify);
 }
 
-/* The journal's fields: "networking.service=done ...", "eno1=12345 ...", "0000:00:1f.6=eno1>vmbr0 ..." */
+/*
+ * The journal's fields: 'u' "networking.service ...", 'j' "networking.service=done ...",
+ * 'd' "eno1=12345 ...", 's' "nic-wait=800 networking.service=200 check=0",
+ * 'n' "0000:00:1f.6=eno1>vmbr0 ..."
+ */
 static char *field(const struct netnotify_result *res, char kind)
 {
 	char *s = NULL;
@@ -618,11 +713,17 @@ static char *field(const struct netnotify_result *res, char kind)
 		bool first = true;
 
 		for (size_t i = 0; i < res->n_nics; i++)
-			if (res->nics[i].verified) {
+			if (res->nics[i].verified && res->nics[i].downtime_known) {
 				fprintf(m, "%s%s=%llu", first ? "" : " ", res->nics[i].ifname,
 					(unsigned long long)res->nics[i].downtime_ms);
 				first = false;
 			}
+	} else if (kind == 's') {
+		fprintf(m, "nic-wait=%llu", (unsigned long long)res->ms_wait);
+		for (size_t i = 0; i < res->n_units; i++)
+			if (res->units[i].asked)
+				fprintf(m, " %s=%llu", res->units[i].name, (unsigned long long)res->units[i].ms);
+		fprintf(m, " check=%llu", (unsigned long long)res->ms_verify);
 	} else
 		for (size_t i = 0; i < res->n_nics; i++) {
 			const struct netnotify_nic *n = &res->nics[i];
@@ -641,11 +742,19 @@ int netnotify_result_journal(const struct netnotify_result *res, const char *pro
 {
 	_cleanup_(freep) char *units = field(res, 'u'), *jobs = field(res, 'j');
 	_cleanup_(freep) char *downtime = field(res, 'd'), *nics = field(res, 'n');
+	_cleanup_(freep) char *steps = field(res, 's'), *ran_out = NULL;
 	uint64_t max_ms = 0;
 
 	for (size_t i = 0; i < res->n_nics; i++)
-		if (res->nics[i].verified && res->nics[i].downtime_ms > max_ms)
+		if (res->nics[i].verified && res->nics[i].downtime_known &&
+		    res->nics[i].downtime_ms > max_ms)
 			max_ms = res->nics[i].downtime_ms;
+	if (res->ran_out == NETNOTIFY_STEP_WAIT)
+		ran_out = strdup("nic-wait");
+	else if (res->ran_out == NETNOTIFY_STEP_UNIT)
+		ran_out = strdup(res->units[res->ran_out_unit].name);
+	else if (res->ran_out == NETNOTIFY_STEP_CHECK)
+		ran_out = strdup("check");
 	return sd_journal_send("MESSAGE_ID=" NETNOTIFY_MESSAGE_ID,
 			       "MESSAGE=%s: host network %s (%s %s: %s; away %llu ms)", program,
 			       outcome_word(res->outcome), net_action_to_string(res->action),
@@ -660,6 +769,8 @@ int netnotify_result_journal(const struct netnotify_result *res, const char *pro
 			       "IGD_NICS=%s", nics ? nics : "",
 			       "IGD_DOWNTIME_MS=%s", downtime ? downtime : "",
 			       "IGD_DURATION_MS=%llu", (unsigned long long)res->ms_total,
+			       "IGD_STEP_MS=%s", steps ? steps : "",
+			       "IGD_TIMEOUT_IN=%s", ran_out ? ran_out : "",
 			       "SYSLOG_IDENTIFIER=%s", program,
 			       NULL);
 }

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "netrecord.h"
+#include "time_util.h"
 
 static char *record_dir(const struct igd_ctx *ctx)
 {
@@ -24,7 +25,8 @@ static int mkdir_run(const struct igd_ctx *ctx, const char *dir)
 	return 0;
 }
 
-int netrecord_write(const struct igd_ctx *ctx, const struct netrecord_entry *v, size_t n)
+/* Writes the record; on failure logs at level what failed and returns -errno. */
+static int record_write(const struct igd_ctx *ctx, const struct netrecord_entry *v, size_t n, int level)
 {
 	_cleanup_(freep) char *dir = record_dir(ctx);
 	_cleanup_(freep) char *path = NULL, *tmp = NULL;
@@ -36,16 +38,16 @@ int netrecord_write(const struct igd_ctx *ctx, const struct netrecord_entry *v, 
 		return -ENOMEM;
 	r = mkdir_run(ctx, dir);
 	if (r < 0)
-		return igd_log_errno(ctx, LOG_ERR, r, "Cannot create %s: %m", dir);
+		return igd_log_errno(ctx, level, r, "Cannot create %s: %m", dir);
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
-		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot create %s: %m", tmp);
+		return igd_log_errno(ctx, level, errno, "Cannot create %s: %m", tmp);
 	f = fdopen(fd, "w");
 	if (!f) {
 		r = negative_errno();
 		close(fd);
 		unlink(tmp);
-		return igd_log_errno(ctx, LOG_ERR, r, "Cannot write %s: %m", tmp);
+		return igd_log_errno(ctx, level, r, "Cannot write %s: %m", tmp);
 	}
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s %s %s %" PRIu64 "\n", PCI_ADDR_STR(&v[i].addr), v[i].ifname,
@@ -55,9 +57,33 @@ int netrecord_write(const struct igd_ctx *ctx, const struct netrecord_entry *v, 
 		r = negative_errno();
 	if (r < 0) {
 		unlink(tmp);
-		return igd_log_errno(ctx, LOG_ERR, r, "Cannot write %s: %m", path);
+		return igd_log_errno(ctx, level, r, "Cannot write %s: %m", path);
 	}
 	return 0;
+}
+
+int netrecord_write(const struct igd_ctx *ctx, const struct netrecord_entry *v, size_t n)
+{
+	return record_write(ctx, v, n, LOG_ERR);
+}
+
+void netrecord_mark_removed(const struct igd_ctx *ctx, struct netrecord_entry *v, size_t n,
+			    const struct pci_addr *addr)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t was = v[i].removed_usec;
+
+		if (!pci_addr_equal(&v[i].addr, addr))
+			continue;
+		v[i].removed_usec = boottime_usec();
+		if (record_write(ctx, v, n, LOG_WARNING) < 0) {
+			v[i].removed_usec = was;
+			log_warning(ctx, "The notifier will not know when %s (%s) was removed and reports "
+					 "no downtime for it.",
+				    PCI_ADDR_STR(addr), v[i].ifname);
+		}
+		return;
+	}
 }
 
 void netrecord_free(struct netrecord_entry *v, size_t n)

@@ -4,8 +4,10 @@
 #include "systemd_units.h"
 #include "time_util.h"
 
-/* A bounded round trip for the questions asked after the wait (does the job still exist?). */
-#define PROBE_TIMEOUT_USEC (1000u * 1000u)
+/* How soon a question about the job that could not be answered is asked again. */
+#define PROBE_RETRY_MS 1000u
+/* Bounds the one blocking question, the unit's ActiveState once its job is gone. */
+#define STATE_TIMEOUT_USEC (1000u * 1000u)
 
 bool units_bus_allowed(const struct igd_ctx *ctx)
 {
@@ -131,90 +133,94 @@ static int drain(sd_bus *bus)
 	return r;
 }
 
-static int get_string_property(sd_bus *bus, const char *path, const char *iface, const char *prop,
-			       sd_bus_error *error, char **ret)
+static char *unit_active_state(sd_bus *bus, const char *unit, uint64_t deadline_ms)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	const char *s;
-	int r;
-
-	r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_BUS_NAME, path,
-					   "org.freedesktop.DBus.Properties", "Get");
-	if (r >= 0)
-		r = sd_bus_message_append(m, "ss", iface, prop);
-	if (r >= 0)
-		r = sd_bus_call(bus, m, PROBE_TIMEOUT_USEC, error, &reply);
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "v", "s", &s);
-	if (r < 0)
-		return r;
-	*ret = strdup(s);
-	return *ret ? 0 : -ENOMEM;
-}
-
-/* 1: the job object exists, 0: it is gone, -errno: cannot tell. */
-static int job_exists(sd_bus *bus, const char *job)
-{
-	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	_cleanup_(freep) char *state = NULL;
-	int r;
-
-	r = get_string_property(bus, job, "org.freedesktop.systemd1.Job", "State", &e, &state);
-	if (r >= 0)
-		return 1;
-	if (sd_bus_error_has_names(&e, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
-				   "org.freedesktop.systemd1.NoSuchJob"))
-		return 0;
-	return r;
-}
-
-static char *unit_active_state(sd_bus *bus, const char *unit)
-{
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_(freep) char *path = NULL;
-	char *state = NULL;
+	uint64_t now = now_ms(), usec = STATE_TIMEOUT_USEC;
+	const char *s;
 
-	if (sd_bus_path_encode(SYSTEMD_BUS_PATH "/unit", unit, &path) < 0)
+	if (now < deadline_ms && (deadline_ms - now) * 1000u < usec)
+		usec = (deadline_ms - now) * 1000u;
+	if (sd_bus_path_encode(SYSTEMD_BUS_PATH "/unit", unit, &path) < 0 ||
+	    sd_bus_message_new_method_call(bus, &m, SYSTEMD_BUS_NAME, path,
+					   "org.freedesktop.DBus.Properties", "Get") < 0 ||
+	    sd_bus_message_append(m, "ss", "org.freedesktop.systemd1.Unit", "ActiveState") < 0 ||
+	    sd_bus_call(bus, m, usec, &e, &reply) < 0 || sd_bus_message_read(reply, "v", "s", &s) < 0)
 		return NULL;
-	if (get_string_property(bus, path, "org.freedesktop.systemd1.Unit", "ActiveState", &e, &state) < 0)
-		return NULL;
-	return state;
+	return strdup(s);
 }
 
 /*
- * The job is gone, or may be: JobRemoved travels before any later reply from
- * systemd, so once the question has been answered everything it sent earlier
- * is in our queue. 1: settled (result or gone), 0: the job still exists.
+ * Does the job still exist? Asked once the request is answered, without
+ * blocking: a job that ended before our match saw it (merged into one that
+ * was already running, say) sends nothing more, and only this question
+ * tells. The answer never decides alone: JobRemoved does. A question that
+ * fails or is not answered in time (a busy PID 1) is asked again later and
+ * is never taken for the job's end.
  */
-static int settle_gone(sd_bus *bus, const char *unit, struct job_watch *w, struct unit_job *j)
+enum probe_state {
+	PROBE_NONE,    /* not asked yet */
+	PROBE_PENDING, /* asked, no answer yet */
+	PROBE_FAILED,  /* the question failed: ask again at retry_ms */
+	PROBE_EXISTS,  /* it existed after our match: its JobRemoved will come */
+	PROBE_GONE,    /* no such job */
+};
+
+struct job_probe {
+	const struct igd_ctx *ctx;
+	enum probe_state state;
+	uint64_t retry_ms;
+};
+
+static int on_probe_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error _unused_)
 {
-	const char *res;
+	struct job_probe *p = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	if (!e)
+		p->state = PROBE_EXISTS;
+	else if (sd_bus_error_has_names(e, SD_BUS_ERROR_UNKNOWN_OBJECT, SD_BUS_ERROR_UNKNOWN_INTERFACE,
+					"org.freedesktop.systemd1.NoSuchJob"))
+		p->state = PROBE_GONE;
+	else {
+		log_debug(p->ctx, "Asking systemd about the job failed (%s: %s); asking again later.",
+			  e->name, strna(e->message));
+		p->state = PROBE_FAILED;
+		p->retry_ms = now_ms() + PROBE_RETRY_MS;
+	}
+	return 0;
+}
+
+static int probe_send(sd_bus *bus, const char *job, uint64_t deadline_ms, struct job_probe *p,
+		      sd_bus_slot **slot)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+	uint64_t now = now_ms();
 	int r;
 
-	r = job_exists(bus, j->job);
-	if (r != 0)
-		return r > 0 ? 0 : r;
-	r = drain(bus);
+	*slot = sd_bus_slot_unref(*slot);
+	r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_BUS_NAME, job,
+					   "org.freedesktop.DBus.Properties", "Get");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", "org.freedesktop.systemd1.Job", "State");
+	if (r >= 0)
+		r = sd_bus_call_async(bus, slot, m, on_probe_reply, p,
+				      now < deadline_ms ? (deadline_ms - now) * 1000u : 1);
 	if (r < 0)
 		return r;
-	if (w->oom)
-		return -ENOMEM;
-	res = job_watch_find(w, j->job);
-	if (res) {
-		j->result = strdup(res);
-		return j->result ? 1 : -ENOMEM;
-	}
-	j->gone = true;
-	j->active_state = unit_active_state(bus, unit);
-	return 1;
+	p->state = PROBE_PENDING;
+	return 0;
 }
 
 int unit_job_run(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, const char *unit,
 		 uint64_t deadline_ms, struct unit_job *j)
 {
-	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL, *probe_slot = NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
 	_cleanup_(job_watch_done) struct job_watch w = {};
+	struct job_probe probe = { .ctx = ctx };
 	const char *path, *res;
 	uint64_t now;
 	int r;
@@ -247,7 +253,11 @@ int unit_job_run(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, co
 		return -ENOMEM;
 	log_debug(ctx, "%s(%s, replace): job %s.", unit_verb_method(verb), unit, j->job);
 
-	for (bool asked = false;;) {
+	for (;;) {
+		uint64_t wait_ms;
+
+		/* Runs the match's and the probe's callbacks, in the order systemd sent them:
+		   a JobRemoved sent before the probe's answer is seen before it. */
 		r = drain(bus);
 		if (r < 0)
 			return r;
@@ -258,27 +268,27 @@ int unit_job_run(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, co
 			j->result = strdup(res);
 			return j->result ? 0 : -ENOMEM;
 		}
-		if (!asked) {
-			/* A job that ended before we looked (merged into one that was
-			   already running, say) sends nothing more: ask once. */
-			asked = true;
-			r = settle_gone(bus, unit, &w, j);
-			if (r != 0)
-				return r < 0 ? r : 0;
-			continue;
+		if (probe.state == PROBE_GONE) {
+			j->gone = true;
+			j->active_state = unit_active_state(bus, unit, deadline_ms);
+			return 0;
 		}
 		now = now_ms();
 		if (now >= deadline_ms)
-			break;
-		r = sd_bus_wait(bus, (deadline_ms - now) * 1000u);
+			return -ETIMEDOUT;
+		if (probe.state == PROBE_NONE || (probe.state == PROBE_FAILED && now >= probe.retry_ms)) {
+			r = probe_send(bus, j->job, deadline_ms, &probe, &probe_slot);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		wait_ms = deadline_ms - now;
+		if (probe.state == PROBE_FAILED && probe.retry_ms - now < wait_ms)
+			wait_ms = probe.retry_ms - now;
+		r = sd_bus_wait(bus, wait_ms * 1000u);
 		if (r < 0 && r != -EINTR)
 			return r;
 	}
-
-	r = settle_gone(bus, unit, &w, j);
-	if (r < 0)
-		return r;
-	return r > 0 ? 0 : -ETIMEDOUT;
 }
 
 int units_start_handover(const struct igd_ctx *ctx, const char *unit)

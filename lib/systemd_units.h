@@ -62,13 +62,17 @@ void unit_job_done(struct unit_job *j);
 
 /*
  * Queues verb for unit (mode "replace") and waits, until deadline_ms
- * (CLOCK_MONOTONIC ms, time_util.h), for the job's JobRemoved signal. The
- * match is installed before the request, and a job that already ended
- * without a signal being seen is recognized as gone (j->gone, with the
- * unit's ActiveState) instead of being waited for. Returns:
+ * (CLOCK_MONOTONIC ms, time_util.h), for the job's JobRemoved signal: that
+ * signal alone says how the job ended. The match is installed before the
+ * request. Whether the job still exists is asked once, without blocking, so
+ * that a job that ended before the match could see it (no signal will
+ * come) is recognized as gone (j->gone, with the unit's ActiveState) instead
+ * of being waited for; a failed or late answer to that question (a busy
+ * PID 1) is asked again and never ends the wait. Returns:
  *   0           JobRemoved came (j->result), or the job is gone (j->gone);
  *   -ENOENT     the unit does not exist (j->error), -ERFKILL it is masked;
- *   -ETIMEDOUT  the job still exists at the deadline (j->job);
+ *   -ETIMEDOUT  the deadline passed: before systemd answered the request
+ *               (j->job NULL), or before the job's JobRemoved (j->job);
  *   -errno      the bus failed (j->error when the request was refused).
  * Logs nothing but debug messages.
  */

@@ -23,6 +23,20 @@ static inline uint64_t realtime_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/*
+ * Microseconds since boot, suspend included (CLOCK_BOOTTIME): the same in
+ * every process, and never stepped by a clock sync, for intervals measured
+ * across processes (the NIC record: removal in the engine, return in the
+ * notifier).
+ */
+static inline uint64_t boottime_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static inline void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };

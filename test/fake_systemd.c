@@ -138,6 +138,12 @@ struct fake_job {
 	bool pending; /* its JobRemoved is still to be sent */
 };
 
+/* A Properties.Get on a job, to be answered at due_ms. */
+struct fake_probe {
+	sd_bus_message *m;
+	uint64_t due_ms;
+};
+
 struct fake_systemd {
 	pthread_t thread;
 	int stop[2], ready[2];
@@ -147,14 +153,17 @@ struct fake_systemd {
 	fake_job_fn fn;
 	void *userdata;
 
-	pthread_mutex_t lock; /* guards calls */
+	pthread_mutex_t lock; /* guards calls and n_probes */
 	char *calls;
 	size_t calls_len;
+	unsigned n_probes;
 
 	/* the thread's own */
 	sd_bus *bus;
 	struct fake_job *jobs;
 	size_t n_jobs;
+	struct fake_probe *probes; /* the late answers */
+	size_t n_late;
 };
 
 static const struct fake_unit *find_unit(const struct fake_systemd *f, const char *name)
@@ -249,6 +258,61 @@ static int job_prop(sd_bus *bus, const char *path, const char *iface, const char
 	return sd_bus_message_append(reply, "s", "running");
 }
 
+static struct fake_job *job_by_path(struct fake_systemd *f, const char *path)
+{
+	for (size_t i = 0; path && i < f->n_jobs; i++)
+		if (strcmp(f->jobs[i].path, path) == 0)
+			return &f->jobs[i];
+	return NULL;
+}
+
+/* Answers a job's Properties.Get with what is true now. */
+static void probe_answer(struct fake_systemd *f, sd_bus_message *m)
+{
+	const struct fake_job *j = job_by_path(f, sd_bus_message_get_path(m));
+
+	if (j && j->exists)
+		(void)sd_bus_reply_method_return(m, "v", "s", "running");
+	else
+		(void)sd_bus_reply_method_errorf(m, SD_BUS_ERROR_UNKNOWN_OBJECT, "Unknown object '%s'.",
+						 sd_bus_message_get_path(m));
+}
+
+/*
+ * A filter, run on every incoming message before the objects see it: counts
+ * the Properties.Get on jobs, takes those of the jobs whose unit answers
+ * late or with an error, and leaves everything else to the vtables (which
+ * answer a job that no longer exists with UnknownObject, as systemd does).
+ */
+static int job_intercept(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct fake_systemd *f = userdata;
+	const struct fake_job *j;
+	struct fake_probe *np;
+
+	if (!sd_bus_message_is_method_call(m, "org.freedesktop.DBus.Properties", "Get"))
+		return 0;
+	j = job_by_path(f, sd_bus_message_get_path(m));
+	if (!j)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	f->n_probes++;
+	pthread_mutex_unlock(&f->lock);
+	if (j->unit->probe_error)
+		return sd_bus_reply_method_errorf(m, j->unit->probe_error, "The fake is busy.");
+	if (!j->unit->probe_delay_ms)
+		return 0;
+	np = reallocarray(f->probes, f->n_late + 1, sizeof(*np));
+	if (!np)
+		return -ENOMEM;
+	f->probes = np;
+	f->probes[f->n_late++] = (struct fake_probe){
+		.m = sd_bus_message_ref(m),
+		.due_ms = now_ms() + j->unit->probe_delay_ms,
+	};
+	return 1;
+}
+
 static int unit_find(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
 		     sd_bus_error *error)
 {
@@ -313,6 +377,8 @@ static int fake_setup(struct fake_systemd *f)
 		r = sd_bus_add_object_vtable(f->bus, NULL, "/org/freedesktop/systemd1",
 					     "org.freedesktop.systemd1.Manager", manager_vtable, f);
 	if (r >= 0)
+		r = sd_bus_add_filter(f->bus, NULL, job_intercept, f);
+	if (r >= 0)
 		r = sd_bus_add_fallback_vtable(f->bus, NULL, "/org/freedesktop/systemd1/job",
 					       "org.freedesktop.systemd1.Job", job_vtable, job_find, f);
 	if (r >= 0)
@@ -323,11 +389,25 @@ static int fake_setup(struct fake_systemd *f)
 	return r;
 }
 
-/* Sends the JobRemoved signals that are due; returns ms until the next one, or -1. */
+/* Sends the JobRemoved signals and the late answers that are due; returns ms until the next one, or -1. */
 static int emit_due(struct fake_systemd *f)
 {
 	uint64_t now = now_ms();
 	int next = -1;
+
+	for (size_t i = 0; i < f->n_late; i++) {
+		struct fake_probe *p = &f->probes[i];
+
+		if (!p->m)
+			continue;
+		if (p->due_ms > now) {
+			int wait = (int)(p->due_ms - now);
+			next = next < 0 || wait < next ? wait : next;
+			continue;
+		}
+		probe_answer(f, p->m);
+		p->m = sd_bus_message_unref(p->m);
+	}
 
 	for (size_t i = 0; i < f->n_jobs; i++) {
 		struct fake_job *j = &f->jobs[i];
@@ -418,6 +498,9 @@ void fake_systemd_stop(struct fake_systemd *f)
 		return;
 	(void)!write(f->stop[1], "x", 1);
 	pthread_join(f->thread, NULL);
+	for (size_t i = 0; i < f->n_late; i++)
+		sd_bus_message_unref(f->probes[i].m);
+	free(f->probes);
 	sd_bus_flush_close_unref(f->bus);
 	for (size_t i = 0; i < f->n_jobs; i++) {
 		free(f->jobs[i].path);
@@ -444,4 +527,14 @@ char *fake_systemd_calls(struct fake_systemd *f)
 	pthread_mutex_unlock(&f->lock);
 	ck_assert_ptr_nonnull(s);
 	return s;
+}
+
+unsigned fake_systemd_probes(struct fake_systemd *f)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&f->lock);
+	n = f->n_probes;
+	pthread_mutex_unlock(&f->lock);
+	return n;
 }

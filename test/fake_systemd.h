@@ -14,7 +14,9 @@
  * know gets org.freedesktop.systemd1.NoSuchUnit ("Unit %s not found.", as
  * systemd 252 answers); job objects answer Job.State while they run, and
  * unit objects (/org/freedesktop/systemd1/unit/<escaped name>) answer
- * Unit.ActiveState.
+ * Unit.ActiveState. A busy or failing PID 1 is modelled per unit: its job's
+ * Properties.Get (the "does the job still exist?" question) answered late,
+ * or with an error, while the job itself runs and ends as chosen.
  */
 #pragma once
 
@@ -35,6 +37,8 @@ struct fake_unit {
 	bool vanish;              /* with result NULL: the job ends at once, without a JobRemoved */
 	unsigned delay_ms;        /* JobRemoved this long after the reply */
 	const char *active_state; /* Unit.ActiveState; NULL: "active" */
+	unsigned probe_delay_ms;  /* its job's Properties.Get is answered this late (what is true then) */
+	const char *probe_error;  /* its job's Properties.Get gets this D-Bus error at once */
 };
 
 /*
@@ -51,5 +55,7 @@ struct fake_systemd *fake_systemd_start(const char *address, const struct fake_u
 					fake_job_fn fn, void *userdata);
 /* Stops the thread and disconnects. NULL is fine. */
 void fake_systemd_stop(struct fake_systemd *f);
+/* How many Properties.Get its jobs were asked (answered or not), for assertions. */
+unsigned fake_systemd_probes(struct fake_systemd *f);
 /* Every request so far, one line each, as "METHOD UNIT MODE\n" (malloc'd, "" when none). */
 char *fake_systemd_calls(struct fake_systemd *f);

@@ -35,6 +35,7 @@ check-modprobe check-modprobe hp -
 boot-race-1 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
 boot-race-2 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
 boot-race-3 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
+netnotify-downtime netnotify-downtime hp -
 '
 describe() {
 	case $1 in

@@ -24,6 +24,17 @@
  *       drivers in the order seen ("-": the function is absent, "none": no
  *       driver), and "autoprobe: 1 > 0 > 1". A binding shorter than the poll
  *       interval can be missed; one that is seen did happen.
+ *
+ *   labtool watch-brif BRIDGE IFACE MS
+ *       The outside observer of the notifier's downtime: every MS
+ *       milliseconds looks whether /sys/class/net/BRIDGE/brif/IFACE exists
+ *       (and whether IFACE has carrier) until SIGTERM or SIGINT, then prints
+ *       "out_ms=N outages=K out_now=0|1 samples=S out_carrier_ms=C": the
+ *       time from the first sample that found IFACE missing from BRIDGE to
+ *       the first that found it back (summed over the outages), and the
+ *       same counting a port without carrier as out. Times are
+ *       CLOCK_BOOTTIME, sampled after each look: each edge is late by at
+ *       most MS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -216,6 +227,78 @@ static int watch_driver(int argc, char **argv)
 	return 0;
 }
 
+static long long boot_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int carrier_up(const char *iface)
+{
+	char path[256], v[8] = "";
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/carrier", iface);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, v, sizeof(v) - 1);
+	close(fd);
+	return n > 0 && v[0] == '1';
+}
+
+/* One kind of outage: "in" turns false and true again; times summed. */
+struct outage {
+	int was_in, outages;
+	long long since, total;
+};
+
+static void outage_see(struct outage *o, int now_in, long long t)
+{
+	if (o->was_in && !now_in) {
+		o->since = t;
+		o->outages++;
+	} else if (!o->was_in && now_in) {
+		o->total += t - o->since;
+	}
+	o->was_in = now_in;
+}
+
+static int watch_brif(const char *bridge, const char *iface, const char *period)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct outage port = { .was_in = 1 }, link = { .was_in = 1 };
+	char path[256];
+	long long t = 0, samples = 0;
+	int ms = atoi(period);
+
+	if (ms <= 0)
+		return 2;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/brif/%s", bridge, iface);
+	while (!stop) {
+		int in = access(path, F_OK) == 0;
+		int up = in && carrier_up(iface);
+
+		t = boot_us();
+		samples++;
+		outage_see(&port, in, t);
+		outage_see(&link, up, t);
+		usleep((useconds_t)ms * 1000);
+	}
+	if (!port.was_in)
+		port.total += t - port.since;
+	if (!link.was_in)
+		link.total += t - link.since;
+	printf("out_ms=%lld outages=%d out_now=%d samples=%lld out_carrier_ms=%lld\n", port.total / 1000,
+	       port.outages, !port.was_in, samples, link.total / 1000);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 3 && strcmp(argv[1], "vfio-viable") == 0)
@@ -224,7 +307,9 @@ int main(int argc, char **argv)
 		return watch_port(argv[2], argv[3]);
 	if (argc >= 3 && strcmp(argv[1], "watch-driver") == 0)
 		return watch_driver(argc - 2, argv + 2);
+	if (argc == 5 && strcmp(argv[1], "watch-brif") == 0)
+		return watch_brif(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: labtool vfio-viable GROUP... | labtool watch-port IFACE BRIDGE | "
-			"labtool watch-driver ADDR...\n");
+			"labtool watch-driver ADDR... | labtool watch-brif BRIDGE IFACE MS\n");
 	return 2;
 }
