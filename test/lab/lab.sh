@@ -53,6 +53,7 @@ describe() {
 	boot-no-notifier) echo "notifier f. igd-regroup.service at boot never starts the notifier" ;;
 	check-modprobe) echo "drivers. check names snd_hda_intel and the modprobe.d fix; with it, apply never lets it bind 1f.3" ;;
 	boot-race-*) echo "boot race ${1#boot-race-}/3: the boot unit while udev's coldplug still loads the iGPU's driver (late bochs)" ;;
+	netnotify-downtime) echo "notifier g. the downtime the notifier reports against an observer sampling vmbr0/brif every 50 ms" ;;
 	esac
 }
 
