@@ -55,6 +55,7 @@ lab_newest() { lab_generations | tail -n 1; }
 lab_generation() {
 	line=$(sed -e 's/#.*//' "$LAB_DIR/generations" | awk -v id="$1" '$1 == id')
 	[ -n "$line" ] || die "no generation '$1' in $LAB_DIR/generations (there are: $(lab_generations | tr '\n' ' '))"
+	# shellcheck disable=SC2086 # the fields of the line
 	set -- $line
 	[ $# = 4 ] || die "generations: '$line': want ID SUITE KERNEL=VERSION KERNEL-SUITES"
 	GEN=$1 SUITE=$2 KPIN=$3 KSUITES=$(echo "$4" | tr ',' ' ')
@@ -70,6 +71,7 @@ lab_archive() {
 		SECURITY_URI=${LAB_SECURITY_MIRROR:-${ARCHIVE_URI%/debian}/debian-security}
 		return 0
 	fi
+	# shellcheck disable=SC2016 # apt's own $(...) fields
 	targets=$(apt-get indextargets --format '$(REPO_URI) $(RELEASE) $(COMPONENT)' 'Identifier: Packages' 2>/dev/null || true)
 	ARCHIVE_URI=$(printf '%s\n' "$targets" | awk '$2 ~ /^(bookworm|trixie)(-updates)?$/ && $3 == "main" { print $1; exit }')
 	SECURITY_URI=$(printf '%s\n' "$targets" | awk '$2 ~ /^(bookworm|trixie)-security$/ && $3 == "main" { print $1; exit }')
@@ -125,7 +127,7 @@ lab_kernel_fetch() {
 		# shellcheck disable=SC2086
 		(cd "$1" && lab_apt apt-get download -q $want) || return 1
 		got="$got $want"
-		want=$(for d in "$1"/*.deb; do dpkg-deb -f "$d" Depends; done | tr ',|' '\n\n' |
+		want=$(for d in "$1"/*.deb; do dpkg-deb -f "$d" Depends; done | tr ',|' '\n\n' | # both split alternatives
 			sed -n 's/^ *\([^ ]*\) *(= *\([^ )]*\))$/\1=\2/p' | sort -u |
 			while read -r p; do case " $got " in *" $p "*) ;; *) echo "$p" ;; esac; done | tr '\n' ' ')
 	done
@@ -238,7 +240,7 @@ lab_initrd() {
 	install -m 0755 "$LAB_DIR/initramfs-init" "$st/init"
 	# shellcheck disable=SC2086
 	lab_modules "$st" $INITRD_MODULES
-	echo $MODS >"$st/modules"
+	echo "$MODS" >"$st/modules"
 	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$INITRD.tmp"
 	mv "$INITRD.tmp" "$INITRD"
 	rm -rf "$st"
@@ -273,7 +275,9 @@ lab_deb() {
 		{ cat; echo ./test/lab/lab.mk; } | LC_ALL=C sort | xargs -d '\n' sha256sum | sha256sum | cut -c1-12)
 	rm -rf "$src"
 	out=$CACHE/deb/$key
-	DEB=$(ls "$out"/igd-regroup_*.deb 2>/dev/null | grep -v dbgsym | head -n 1 || true)
+	# (igd-regroup-dbgsym_* does not match igd-regroup_*)
+	DEB=
+	for d in "$out"/igd-regroup_*.deb; do [ ! -e "$d" ] || DEB=$d; done
 	if [ -z "$DEB" ]; then
 		for old in "$CACHE"/deb/*; do [ ! -e "$old" ] || rm -rf "$old"; done
 		say "building the .deb (make deb: DEB_BUILD_OPTIONS=nocheck LINTIAN=no; log: $LOGS/deb-build.log) ..."
@@ -284,7 +288,8 @@ lab_deb() {
 			{ tail -n 30 "$LOGS/deb-build.log" >&2; die "make deb failed (log: $LOGS/deb-build.log)"; }
 		rm -rf "$out.tmp/src"
 		mv "$out.tmp" "$out"
-		DEB=$(ls "$out"/igd-regroup_*.deb | grep -v dbgsym | head -n 1)
+		for d in "$out"/igd-regroup_*.deb; do [ ! -e "$d" ] || DEB=$d; done
+		[ -n "$DEB" ] || die "make deb left no igd-regroup_*.deb in $out"
 		say "built ${DEB##*/} in $(secs_since "$t") s"
 	fi
 }

@@ -111,7 +111,7 @@ done
 t_all=$(date +%s)
 lab_preflight
 lab_deb
-failed=0 n=0 table= groups=
+failed=0 n=0 table='' groups=''
 
 for gen in $gens; do
 	# the scenarios of this generation
