@@ -22,7 +22,7 @@ qpid=$!
 sleep 1
 # the guest's demo output, as it comes
 tail -n +1 -f --pid="$qpid" "$LOGS/$GEN-demo.result.log" 2>/dev/null | tr -d '\r' |
-	grep -av '^# uptime at the end' &
+	grep -avE '^# (uptime at the end|lab-groups:)' &
 wait "$qpid" && qrc=0 || qrc=$?
 wait
 if lab_verdict demo; then
