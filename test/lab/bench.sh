@@ -23,7 +23,7 @@ t=$(date +%s)
 lab_boot bench bench hp "igd.rounds=$rounds" &
 qpid=$!
 sleep 1
-tail -n +1 -f --pid="$qpid" "$LOGS/$GEN-bench.result.log" 2>/dev/null | tr -d '\r' | grep -av '^#  ' &
+tail -n +1 -f --pid="$qpid" "$LOGS/$GEN-bench.result.log" 2>/dev/null | tr -d '\r' | grep -avE '^# ( |lab-groups:)' &
 wait "$qpid" && qrc=0 || qrc=$?
 wait
 if lab_verdict bench; then
