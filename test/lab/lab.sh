@@ -1,41 +1,47 @@
 #!/bin/sh
-# The real-kernel lab: boots a Debian 12 guest (Debian's kernel, QEMU q35 in
-# software emulation, an emulated Intel IOMMU and a PCH-like slot 1f) once
-# per scenario, with igd-regroup installed by its `make install`, and checks
-# what each scenario names. Exit 0 only when every scenario's guest reported
-# "N passed, 0 failed".
+# The real-kernel lab: boots Debian guests (Debian's own kernels, QEMU q35
+# in software emulation, an emulated Intel IOMMU and a PCH-like slot 1f)
+# once per scenario, with igd-regroup installed from its .deb by apt
+# (make deb), and checks what each scenario names. Two generations
+# (test/lab/generations): Debian 12 + its 6.1 kernel (Proxmox VE 8's base)
+# and Debian 13 + the newest Debian kernel for it (Proxmox VE 9's base).
+# Exit 0 only when every boot's guest reported "N passed, 0 failed".
 #
 # Usage: test/lab/lab.sh [--keep] [--verbose] [--list] [SCENARIO...]
-#   --keep      keep every console log (default: only those of failed scenarios)
+#   --keep      keep every console log (default: only those of failed boots)
 #   --verbose   stream each guest's serial console to the terminal
-#   --list      list the scenarios and exit
-# Env: LAB_CACHE (default test/lab/cache), LAB_TIMEOUT (seconds per boot,
-#      default 600), LAB_SMP (2), LAB_MEM (1024), LAB_KERNEL (NAME=VERSION,
-#      default test/lab/kernel.pin), LAB_MIRROR (see build-root.sh).
-# Needs root (sudo): mmdebstrap and a root-owned image.
+#   --list      list the scenarios and the generations they run on, and exit
+# Env: LAB_GENERATIONS (IDs, default all of test/lab/generations),
+#      LAB_CACHE (default test/lab/cache), LAB_TIMEOUT (seconds per boot,
+#      default 300), LAB_SMP (2), LAB_MEM (1024), LAB_MIRROR (the Debian
+#      archive's URI; default the one this host's apt uses).
+# Needs root (sudo): mmdebstrap, chroot (apt installs the .deb), a root-owned image.
 set -eu
 LAB_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$LAB_DIR/common.sh"
 
-# ID SCRIPT LAYOUT KERNEL-ARGS: one line each, run in this order.
+# ID SCRIPT LAYOUT GENERATIONS KERNEL-ARGS: one line each, run in this order
+# on each generation. GENERATIONS: newest (the last of test/lab/generations),
+# all, or generation IDs separated by commas (bookworm,trixie). KERNEL-ARGS:
+# - for none.
 SCENARIOS='
-boot-split boot-split hp igd.boot-unit
-boot-split-e1000e boot-split e1000e igd.boot-unit
-manual-apply manual-apply hp -
-still-shared still-shared hp-mf -
-crash-recovery crash-recovery hp -
-safety safety hp -
-pmc-sibling pmc-sibling hp-pmc -
-hook-prestart hook-prestart hp -
-hook-mapping hook-mapping hp -
-hook-reset hook-reset hp -
-netnotify-restart netnotify-restart hp -
-boot-no-notifier boot-no-notifier hp igd.boot-unit
-check-modprobe check-modprobe hp -
-boot-race-1 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
-boot-race-2 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
-boot-race-3 boot-race hp igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1 no_timer_check
-netnotify-downtime netnotify-downtime hp -
+boot-split boot-split hp all igd.boot-unit
+boot-split-e1000e boot-split e1000e newest igd.boot-unit
+manual-apply manual-apply hp newest -
+still-shared still-shared hp-mf newest -
+crash-recovery crash-recovery hp newest -
+safety safety hp newest -
+pmc-sibling pmc-sibling hp-pmc newest -
+hook-prestart hook-prestart hp newest -
+hook-mapping hook-mapping hp newest -
+hook-reset hook-reset hp all -
+netnotify-restart netnotify-restart hp all -
+boot-no-notifier boot-no-notifier hp newest igd.boot-unit
+check-modprobe check-modprobe hp newest -
+boot-race-1 boot-race hp newest igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1
+boot-race-2 boot-race hp newest igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1
+boot-race-3 boot-race hp newest igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1
+netnotify-downtime netnotify-downtime hp newest -
 '
 describe() {
 	case $1 in
@@ -58,13 +64,38 @@ describe() {
 }
 
 keep=no verbose=no only=
+all_gens=$(lab_generations | tr '\n' ' ')
+newest=$(lab_newest)
+# runs_on GENS GEN: the scenario's GENERATIONS field names GEN
+runs_on() {
+	case $1 in
+	all) return 0 ;;
+	newest) [ "$2" = "$newest" ] ;;
+	*) case ",$1," in *",$2,"*) return 0 ;; *) return 1 ;; esac ;;
+	esac
+}
+# every line has its five fields and names known generations
+echo "$SCENARIOS" | while read -r id script layout gens args; do
+	[ -n "$id" ] || continue
+	[ -n "$args" ] || die "SCENARIOS: '$id $script $layout $gens': want ID SCRIPT LAYOUT GENERATIONS KERNEL-ARGS (- for none)"
+	[ -r "$LAB_DIR/scenarios/$script.sh" ] || die "SCENARIOS: $id: no scenarios/$script.sh"
+	case $gens in
+	all | newest) ;;
+	*) for g in $(echo "$gens" | tr ',' ' '); do
+		case " $all_gens " in *" $g "*) ;; *) die "SCENARIOS: $id: '$gens' is not all, newest or IDs of test/lab/generations ($all_gens)" ;; esac
+	done ;;
+	esac
+done
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=yes ;;
 	--verbose | -v) verbose=yes ;;
 	--list)
-		echo "$SCENARIOS" | while read -r id script layout args; do
-			[ -n "$id" ] && printf '%-18s %-7s %s\n' "$id" "$layout" "$(describe "$id")"
+		echo "$SCENARIOS" | while read -r id script layout gens args; do
+			[ -n "$id" ] || continue
+			on=
+			for g in $all_gens; do runs_on "$gens" "$g" && on="$on,$g"; done
+			printf '%-18s %-7s %-16s %s\n' "$id" "$layout" "${on#,}" "$(describe "$id")"
 		done
 		exit 0
 		;;
@@ -80,56 +111,82 @@ done
 for s in $only; do
 	echo "$SCENARIOS" | grep -q "^$s " || die "no scenario '$s' (try --list)"
 done
+gens=${LAB_GENERATIONS:-$all_gens}
+for g in $gens; do
+	case " $all_gens " in *" $g "*) ;; *) die "LAB_GENERATIONS: no generation '$g' ($all_gens)" ;; esac
+done
 
 t_all=$(date +%s)
-lab_prepare
-say "scenarios run one after the other, one fresh boot each (logs: $LOGS)"
+lab_preflight
+lab_deb
+failed=0 n=0 table='' groups=''
 
-failed=0 n=0 table=
-while read -r id script layout args; do
-	[ -n "$id" ] || continue
-	if [ -n "$only" ]; then
-		case " $only " in *" $id "*) ;; *) continue ;; esac
-	fi
-	[ "$args" = - ] && args=
-	n=$((n + 1))
-	say "[$id] $(describe "$id") ..."
-	t=$(date +%s)
-	if [ "$verbose" = yes ]; then
-		lab_boot "$id" "$script" "$layout" $args &
-		qpid=$!
-		sleep 1
-		tail -n +1 -f --pid="$qpid" "$LOGS/$id.console.log" 2>/dev/null | tr -d '\r' | sed "s/^/[$id] /" &
-		wait "$qpid" && qrc=0 || qrc=$?
-		wait
-	else
-		lab_boot "$id" "$script" "$layout" $args && qrc=0 || qrc=$?
-	fi
-	secs=$(secs_since "$t")
-	if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
-		say "[$id] qemu did not finish within $LAB_TIMEOUT s and was killed"
-	fi
-	if lab_verdict "$id"; then
-		res=PASS
-		[ "$keep" = yes ] || rm -f "$LOGS/$id.console.log"
-	else
-		res=FAIL
-		failed=$((failed + 1))
-		say "[$id] console log: $LOGS/$id.console.log, results: $LOGS/$id.result.log"
-		tail -n 15 "$LOGS/$id.console.log" | tr -d '\r' | sed "s/^/    console: /" >&2
-	fi
-	up=$(tr -d '\r' <"$LOGS/$id.result.log" | sed -n 's/^# uptime at the end: \([0-9.]*\) s.*/\1/p' | tail -n 1)
-	say "[$id] $res: $VERDICT (boot to poweroff ${secs} s, guest uptime at its summary ${up:-?} s)"
-	table="$table$(printf '%-18s %-6s %-5s %4ss  %s' "$id" "$layout" "$res" "$secs" "$VERDICT")
+for gen in $gens; do
+	# the scenarios of this generation
+	todo=$(echo "$SCENARIOS" | while read -r id script layout g args; do
+		[ -n "$id" ] || continue
+		if [ -n "$only" ]; then
+			case " $only " in *" $id "*) ;; *) continue ;; esac
+		fi
+		runs_on "$g" "$gen" && echo "$id $script $layout $args"
+	done)
+	[ -n "$todo" ] || continue
+	lab_prepare_gen "$gen"
+	kernel="$KVER"
+	say "[$GEN] scenarios run one after the other, one fresh boot each (logs: $LOGS/$GEN-*)"
+	report_from=
+	while read -r id script layout args; do
+		[ "$args" = - ] && args=
+		n=$((n + 1))
+		say "[$GEN $id] $(describe "$id") ..."
+		t=$(date +%s)
+		if [ "$verbose" = yes ]; then
+			lab_boot "$id" "$script" "$layout" $args &
+			qpid=$!
+			sleep 1
+			tail -n +1 -f --pid="$qpid" "$LOGS/$GEN-$id.console.log" 2>/dev/null | tr -d '\r' | sed "s/^/[$GEN $id] /" &
+			wait "$qpid" && qrc=0 || qrc=$?
+			wait
+		else
+			lab_boot "$id" "$script" "$layout" $args && qrc=0 || qrc=$?
+		fi
+		secs=$(secs_since "$t")
+		if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+			say "[$GEN $id] qemu did not finish within $LAB_TIMEOUT s and was killed"
+		fi
+		if lab_verdict "$id"; then
+			res=PASS
+			[ "$keep" = yes ] || rm -f "$LOGS/$GEN-$id.console.log"
+		else
+			res=FAIL
+			failed=$((failed + 1))
+			say "[$GEN $id] console log: $LOGS/$GEN-$id.console.log, results: $LOGS/$GEN-$id.result.log"
+			tail -n 15 "$LOGS/$GEN-$id.console.log" | tr -d '\r' | sed "s/^/    console: /" >&2
+		fi
+		up=$(tr -d '\r' <"$LOGS/$GEN-$id.result.log" | sed -n 's/^# uptime at the end: \([0-9.]*\) s.*/\1/p' | tail -n 1)
+		say "[$GEN $id] $res: $VERDICT (boot to poweroff ${secs} s, guest uptime at its summary ${up:-?} s)"
+		table="$table$(printf '%-9s %-24s %-18s %-6s %-5s %4ss  %s' "$GEN" "$kernel" "$id" "$layout" "$res" "$secs" "$VERDICT")
 "
-done <<EOF_S
-$SCENARIOS
+		# the groups report: boot-split's, else the first hp boot's
+		if [ "$id" = boot-split ] || { [ -z "$report_from" ] && [ "$layout" = hp ]; }; then
+			[ "$report_from" = boot-split ] || report_from=$id
+		fi
+	done <<EOF_S
+$todo
 EOF_S
+	if [ -n "$report_from" ]; then
+		groups="$groups
+  kernel $kernel ($GEN, $KPKG=$KPKGVER), from $report_from: function, IOMMU group at boot/functions in it, at the end/functions in it, header type, multi-function bit
+$(tr -d '\r' <"$LOGS/$GEN-$report_from.result.log" | sed -n 's/^# lab-groups: /    /p')"
+	fi
+done
 
 [ "$n" -gt 0 ] || die "no scenario ran"
-printf '\nlab: kernel %s (%s), %d scenario(s) in %s s:\n%s' "$KPKG=$KPKGVER" "$KVER" "$n" "$(secs_since "$t_all")" "$table" >&2
+printf '\nlab: %d boot(s) in %s s (wall time, builds included):\n%-9s %-24s %-18s %-6s %-5s %5s  %s\n%s' "$n" "$(secs_since "$t_all")" \
+	generation kernel scenario layout res time verdict "$table" >&2
+[ -z "$groups" ] || printf '\nlab: IOMMU groups of 00:02.0 and 00:1f.* per kernel (functions of 02.0/1f.* only):%s\n' "$groups" >&2
 if [ "$failed" -gt 0 ]; then
-	say "FAILED: $failed of $n scenario(s)"
+	say "FAILED: $failed of $n boot(s)"
 	exit 1
 fi
-say "all $n scenario(s) passed"
+say "all $n boot(s) passed"

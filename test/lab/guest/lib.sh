@@ -121,6 +121,36 @@ show_groups() {
 		esac
 	done
 }
+# pci_snapshot: "ADDR GROUP HEADER-TYPE" for 00:02.0 and each 00:1f.* present
+pci_snapshot() {
+	local d a
+	for d in "$PCI"/0000:00:02.0 "$PCI"/0000:00:1f.*; do
+		[ -e "$d" ] || continue
+		a=${d##*/}
+		echo "$a $(group_of "$a") 0x$(header_type "$a")"
+	done
+}
+# pci_report: for the host's report, one "# lab-groups: ..." line per
+# function of the snapshot at boot (igd-lab-groups.service) and of now: its
+# IOMMU group at boot and now, how many functions shared that group, and
+# the header type's bit 7 (multi-function), so that a kernel whose grouping
+# differs is seen at once
+pci_report() {
+	local boot=$WORK/groups-at-boot now a gb ht gn nb nn mf
+	now=$(pci_snapshot)
+	[ -s "$boot" ] || diag "lab-groups: no snapshot of the groups at boot ($boot)"
+	{ cut -d' ' -f1 "$boot" 2>/dev/null; printf '%s\n' "$now" | cut -d' ' -f1; } | sort -u | while read -r a; do
+		[ -n "$a" ] || continue
+		gb=$(awk -v a="$a" '$1 == a { print $2 }' "$boot" 2>/dev/null)
+		ht=$(awk -v a="$a" '$1 == a { print $3 }' "$boot" 2>/dev/null)
+		gn=$(printf '%s\n' "$now" | awk -v a="$a" '$1 == a { print $2 }')
+		[ -n "$ht" ] || ht=$(printf '%s\n' "$now" | awk -v a="$a" '$1 == a { print $3 }')
+		nb=$(awk -v g="${gb:-x}" '$2 == g' "$boot" 2>/dev/null | wc -l)
+		nn=$(printf '%s\n' "$now" | awk -v g="${gn:-x}" '$2 == g' | wc -l)
+		mf=$((${ht:-0} >> 7 & 1))
+		echo "# lab-groups: $a boot=${gb:-absent}/$nb now=${gn:-absent}/$nn header=${ht:-?} mf=$mf"
+	done
+}
 # "ADDR=GROUP ..." for the given functions
 groups_line() {
 	local a s=

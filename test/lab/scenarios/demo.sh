@@ -4,7 +4,9 @@
 wait_boot >/dev/null
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 nic=$(nic_name)
-printf '\nA Debian 12 guest, kernel %s, intel_iommu=on, network up (%s and a VM port,\n' "$(uname -r)" "$nic"
+printf '\nA Debian %s guest, kernel %s, %s installed from its .deb, intel_iommu=on,\n' \
+	"$(cut -d. -f1 /etc/debian_version)" "$(uname -r)" "$(dpkg-query -W -f '${Package} ${Version}' igd-regroup)"
+printf 'network up (%s and a VM port,\n' "$nic"
 printf 'tap101i0, in vmbr0). /etc/igd-regroup.conf, the seed'"'"'s HP EliteDesk 800 G4:\n\n'
 grep -v '^#' /etc/igd-regroup.conf | sed '/^$/d; s/^/    /'
 step igd-regroup status
