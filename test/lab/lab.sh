@@ -29,6 +29,7 @@ pmc-sibling pmc-sibling hp-pmc -
 hook-prestart hook-prestart hp -
 hook-mapping hook-mapping hp -
 hook-reset hook-reset hp -
+hook-stop-keeps-nic hook-stop-keeps-nic hp igd.boot-unit
 netnotify-restart netnotify-restart hp -
 boot-no-notifier boot-no-notifier hp igd.boot-unit
 '
@@ -44,6 +45,7 @@ describe() {
 	hook-prestart) echo "hook a. pre-start refuses 1f.3 while it shares the NIC's group; passes after apply" ;;
 	hook-mapping) echo "hook c. pre-start with hostpci0: mapping=NAME (pci.cfg): refused, then passes" ;;
 	hook-reset) echo "hook b + notifier d. post-stop reset, network up: bound as configured, NIC back by reload, tap kept" ;;
+	hook-stop-keeps-nic) echo "hook: post-stop with the default reset after the boot split: 1f.0, 1f.3 reset, the NIC and networking untouched" ;;
 	netnotify-restart) echo "notifier e. action = restart: the NIC comes back, the VM's tap is detached" ;;
 	boot-no-notifier) echo "notifier f. igd-regroup.service at boot never starts the notifier" ;;
 	esac
