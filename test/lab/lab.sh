@@ -42,6 +42,7 @@ boot-race-1 boot-race hp newest igd.boot-unit modprobe.blacklist=bochs igd.late_
 boot-race-2 boot-race hp newest igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1
 boot-race-3 boot-race hp newest igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1
 netnotify-downtime netnotify-downtime hp newest -
+hook-stop-keeps-nic hook-stop-keeps-nic hp newest igd.boot-unit
 '
 describe() {
 	case $1 in
@@ -55,6 +56,7 @@ describe() {
 	hook-prestart) echo "hook a. pre-start refuses 1f.3 while it shares the NIC's group; passes after apply" ;;
 	hook-mapping) echo "hook c. pre-start with hostpci0: mapping=NAME (pci.cfg): refused, then passes" ;;
 	hook-reset) echo "hook b + notifier d. post-stop reset, network up: bound as configured, NIC back by reload, tap kept" ;;
+	hook-stop-keeps-nic) echo "hook: post-stop with the default reset after the boot split: 1f.0, 1f.3 reset, the NIC and networking untouched" ;;
 	netnotify-restart) echo "notifier e. action = restart: the NIC comes back, the VM's tap is detached" ;;
 	boot-no-notifier) echo "notifier f. igd-regroup.service at boot never starts the notifier" ;;
 	check-modprobe) echo "drivers. check names snd_hda_intel and the modprobe.d fix; with it, apply never lets it bind 1f.3" ;;

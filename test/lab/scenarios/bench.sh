@@ -13,6 +13,12 @@
 #          `ifreload -a`, what the notifier's action = reload runs
 #   seed   passthrough-tweak.sh verbatim from seeds/000 (its removals, its
 #          `systemctl restart networking` and `netbird`, its `sleep 10`)
+# and, once an apply has split the groups, a VM stop with the defaults:
+#   floor2     the bare kernel work for the two functions VM 100 passes:
+#              remove 1f.0 1f.3, rescan, udevadm settle
+#   hook_stop  igd-regroup-hook 100 post-stop, no [hook] reset_functions:
+#              it resets what VM 100 (02.0, 1f.0, 1f.3) passed, 1f.0 and
+#              1f.3, and leaves the NIC and the network alone
 # Per row: the command's wall time, how long the NIC was out of vmbr0
 # (labtool polls its bridge every ms), the downtime the notifier itself
 # reported (removal to back in vmbr0, its journal's IGD_DOWNTIME_MS), and
@@ -36,8 +42,20 @@ ours() { igd-regroup apply; }
 ours_restart() { set_action restart && igd-regroup apply; }
 ours_reload() { igd-regroup apply && ifreload -a; }
 seed() { /usr/lib/igd-lab/passthrough-tweak.sh; }
-rows="floor ours ours_reload seed"
-[ "$notifier" = no ] || rows="floor ours ours_restart seed"
+floor2() {
+	local f
+	for f in 0000:00:1f.0 0000:00:1f.3; do echo 1 >"$PCI/$f/remove"; done
+	echo 1 >/sys/bus/pci/rescan
+	udevadm settle
+}
+hook_stop() { "$HOOK" 100 post-stop </dev/null; }
+# after ours/ours_restart: the groups are split, as after the boot unit
+rows="floor ours ours_reload floor2 hook_stop seed"
+[ "$notifier" = no ] || rows="floor ours ours_restart floor2 hook_stop seed"
+vm_conf 100 "hostpci0: 0000:00:02.0,legacy-igd=1" "hostpci1: 0000:00:1f.0" "hostpci2: 0000:00:1f.3" \
+	"machine: pc-i440fx-8.1" "vga: none" "name: media"
+check "lab: /etc/igd-regroup.conf has the default reset (no reset_functions line)" \
+	sh -c "! grep -Eq '^[[:space:]]*reset_functions[[:space:]]*=' /etc/igd-regroup.conf"
 
 notifier_idle() {
 	[ "$notifier" = no ] || systemctl show -P ActiveState igd-regroup-netnotify.service | grep -Eqx 'inactive|failed'
@@ -55,6 +73,7 @@ restore() { # as after the boot: the NIC and the VM port in vmbr0, action = relo
 measure() {
 	local name=$1 t0 t1 w out back kept said=- res=-
 	restore
+	[ "$name" != hook_stop ] || show_groups "before hook_stop: "
 	notifier_mark
 	"$LABTOOL" watch-port "$nic" vmbr0 >"$WORK/watch.$name" &
 	w=$!
@@ -129,6 +148,14 @@ else
 	row "ours + ifreload -a (the notifier, by hand)" "$(secs "$(median ours_reload 2)")" "$(outage ours_reload)" "-" "$(last ours_reload 5)"
 fi
 row "seed: passthrough-tweak.sh (restart networking)" "$(secs "$s")" "$(outage seed)" "-" "$(last seed 5)"
+f2=$(median floor2 2) h=$(median hook_stop 2)
+printf '\nA VM stop with the defaults (VM 100 passes 02.0, 1f.0, 1f.3; groups split):\n'
+row "floor: remove 1f.0 1f.3 + rescan + udevadm settle" "$(secs "$f2")" "$(outage floor2)" "-" "$(last floor2 5)"
+row "ours: igd-regroup-hook 100 post-stop" "$(secs "$h")" "$(outage hook_stop)" "-" "$(last hook_stop 5)"
+row "seed: passthrough-tweak.sh (as above)" "$(secs "$s")" "$(outage seed)" "-" "$(last seed 5)"
+printf 'post-stop/floor = %s (aim <= 1.25)   network down: post-stop %s, seed %s\n' \
+	"$(awk -v a="$h" -v b="$f2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')" \
+	"$(outage hook_stop)" "$(outage seed)"
 printf '\nours/floor = %s   seed/ours = %s' "$(ratio "$o" "$f")" "$(ratio "$s" "$o")"
 [ "$notifier" = yes ] || printf '   seed/(ours + ifreload) = %s' "$(ratio "$s" "$(median ours_reload 2)")"
 [ "$notifier" = no ] || printf '   out of vmbr0: seed/reload = %s' "$(ratio "$(median seed 3)" "$(median ours 3)")"
@@ -143,4 +170,8 @@ if [ "$notifier" = yes ]; then
 			test -z "$(awk -v n="$n" '$1 == n && $7 != "success"' "$WORK/bench.results")"
 	done
 fi
+check "bench: hook_stop: the NIC never left vmbr0 ($(awk '$1 == "hook_stop" { printf "%s ms ", $3 }' "$WORK/bench.results"))" \
+	test -z "$(awk '$1 == "hook_stop" && ($3 != 0 || $4 != "yes")' "$WORK/bench.results")"
+check "bench: hook_stop: the VM's tap101i0 stayed in vmbr0" \
+	test -z "$(awk '$1 == "hook_stop" && $5 != "yes"' "$WORK/bench.results")"
 check "bench: every function is present at the end" all_present $HP_FUNCS

@@ -1,9 +1,10 @@
 # The hook issue, b), and the notifier issue, d): `igd-regroup-hook 100
 # post-stop` (the default reset phase) with the host network up: the same
-# regroup as `igd-regroup apply` on [hook] reset_functions (here the
-# [regroup] functions of the HP config), then, since it cycled the NIC while
-# it was up, igd-regroup-netnotify.service, started by the hook over D-Bus,
-# reloads networking.service ([network] action = reload: ifreload -a).
+# regroup as `igd-regroup apply` on [hook] reset_functions (set here to
+# every [regroup] function of the HP config, NIC included), then, since it
+# cycled the NIC while it was up, igd-regroup-netnotify.service, started by
+# the hook over D-Bus, reloads networking.service ([network] action =
+# reload: ifreload -a).
 # Asserted: every function back and bound as configured (the [vfio] devices
 # on vfio-pci, the others on the host drivers they had), nothing left
 # removed; the notifier ran once per reset and succeeded; the NIC is back in
@@ -17,6 +18,14 @@ check "lab: igd-regroup.service did not run at boot" \
 check "lab: the network is up: ${nic:-?} and tap101i0 in vmbr0, ${nic:-?} with carrier" wait_until 30 network_up
 check "lab: [network] action = reload in /etc/igd-regroup.conf" grep -qx 'action = reload' /etc/igd-regroup.conf
 check "lab: $NOTIFIER has not run at this boot (journalctl -u: nothing)" test -z "$(journalctl -b -q -u $NOTIFIER)"
+# The reset of every [regroup] function, NIC included, set explicitly: the
+# default resets only what the VM passed (1f.0, 1f.3 here) and never touches
+# the NIC. This scenario tests the notifier path, which an admin gets with
+# such a list.
+RESET_ALL="0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6"
+sed -i "/^\[hook\]\$/a reset_functions = $RESET_ALL" /etc/igd-regroup.conf
+check "lab: /etc/igd-regroup.conf has [hook] reset_functions = $RESET_ALL" \
+	grep -qxF "reset_functions = $RESET_ALL" /etc/igd-regroup.conf
 vm_conf 100 "hostpci0: 0000:00:02.0,legacy-igd=1" "hostpci1: 0000:00:1f.0" "hostpci2: 0000:00:1f.3" \
 	"machine: pc-i440fx-8.1" "vga: none" "name: media"
 

@@ -16,6 +16,14 @@ check "lab: the network is up: ${nic:-?} and tap101i0 in vmbr0, ${nic:-?} with c
 sed -i 's/^action = reload$/action = restart/; /^wait_interface = /a timeout_ms = 120000' /etc/igd-regroup.conf
 check "lab: /etc/igd-regroup.conf now has [network] action = restart, timeout_ms = 120000" \
 	sh -c "grep -qx 'action = restart' /etc/igd-regroup.conf && grep -qx 'timeout_ms = 120000' /etc/igd-regroup.conf"
+# The reset of every [regroup] function, NIC included, set explicitly: the
+# default resets only what the VM passed (1f.3 here) and never touches
+# the NIC. This scenario tests the notifier path, which an admin gets with
+# such a list.
+RESET_ALL="0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6"
+sed -i "/^\[hook\]\$/a reset_functions = $RESET_ALL" /etc/igd-regroup.conf
+check "lab: /etc/igd-regroup.conf has [hook] reset_functions = $RESET_ALL" \
+	grep -qxF "reset_functions = $RESET_ALL" /etc/igd-regroup.conf
 diag_file /etc/igd-regroup.conf "  igd-regroup.conf: "
 run_igd check check
 check "igd-regroup check accepts it (exit 0)" test "$rc" = 0
