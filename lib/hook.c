@@ -5,6 +5,7 @@
 #include "engine.h"
 #include "hook.h"
 #include "lock.h"
+#include "sysfs.h"
 #include "vfio.h"
 
 static const char *const phase_names[] = {
@@ -208,6 +209,50 @@ static int named_functions(const struct igd_config *cfg, const struct vm_config 
 	return 0;
 }
 
+/*
+ * A function re-added while another function of its slot is present joins
+ * that function's IOMMU group when its own header type has the
+ * multi-function bit (the kernel's multi-function alias search looks at
+ * the re-added function's bit only, and the slot's functions have no ACS):
+ * resetting the LPC bridge 1f.0 alone after the boot split puts it in one
+ * group with the SMBus 1f.4, and the VM's next start is refused. The boot
+ * split works because 1f.0 comes back first, before its siblings. So the
+ * default reset leaves out such a function while a function of its slot
+ * stays; an explicit reset_functions is taken as written.
+ */
+static void keep_multifunction_with_slot(const struct igd_ctx *ctx, const struct snapshot *snap,
+					 struct addr_list *l, bool say)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pci_addr *a = &l->v[i];
+		const struct pci_device *stays = NULL;
+		uint8_t hdr = 0;
+
+		if (sysfs_dev_header_type(ctx, a, &hdr) == 0 && (hdr & PCI_HEADER_TYPE_MULTIFUNCTION))
+			for (size_t j = 0; j < snap->n_devices && !stays; j++) {
+				const struct pci_device *d = &snap->devices[j];
+
+				if (d->addr.domain == a->domain && d->addr.bus == a->bus &&
+				    d->addr.dev == a->dev && !pci_addr_equal(&d->addr, a) &&
+				    !addr_list_contains(l, &d->addr))
+					stays = d;
+			}
+		if (!stays) {
+			l->v[kept++] = *a;
+			continue;
+		}
+		if (say)
+			log_notice(ctx, "%s is not reset: it is a multi-function device (header type 0x%02x) "
+					"and %s of its slot stays, so found again alone it would join that "
+					"function's IOMMU group. It keeps the group the boot split gave it; "
+					"[hook] reset_functions resets the whole slot if that is wanted.",
+				   PCI_ADDR_STR(a), hdr, PCI_ADDR_STR(&stays->addr));
+	}
+	l->n = kept;
+}
+
 int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid,
 			 bool say, struct addr_list *ret)
 {
@@ -255,6 +300,8 @@ int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg
 	r = config_reset_functions_for(cfg, taken, n, ret);
 	if (r < 0)
 		return igd_log_errno(ctx, LOG_ERR, -r, "Out of memory");
+	if (cfg->reset_functions.n == 0)
+		keep_multifunction_with_slot(ctx, &snap, ret, say);
 	if (ret->n == 0) {
 		if (say)
 			log_info(ctx, "VM %u passes no [regroup] function: nothing to reset.", vmid);

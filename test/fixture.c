@@ -818,7 +818,14 @@ static void write_config(struct fx *fx, const struct fx_dev *d, const char *dir,
 	c[0x09] = (uint8_t)(d->class_code & 0xff);
 	c[0x0a] = (uint8_t)((d->class_code >> 8) & 0xff);
 	c[0x0b] = (uint8_t)((d->class_code >> 16) & 0xff);
-	c[0x0e] = (uint8_t)((d->bridge ? 0x01 : 0x00) | (multifunction(fx, d) ? 0x80 : 0x00));
+	/*
+	 * Bit 7 on function 0 of a slot with several functions, as the lab's
+	 * q35 PCH shows (LPC 0x80, the other functions 0x00) and as the boot
+	 * split on the seeds' machines implies: a later function with the bit
+	 * would rejoin function 0's group at the rescan.
+	 */
+	c[0x0e] = (uint8_t)((d->bridge ? 0x01 : 0x00) |
+			    (d->addr.func == 0 && multifunction(fx, d) ? 0x80 : 0x00));
 	if (d->bridge) {
 		c[0x18] = d->addr.bus;
 		c[0x19] = c[0x1a] = (uint8_t)(secbus < 0 ? 0 : secbus);

@@ -830,6 +830,41 @@ static int slot_group(const char *addr)
 	return g;
 }
 
+/*
+ * Function 0 of a slot the hardware has several functions in: its header
+ * type has the multi-function bit (the fixture writes it so).
+ */
+static bool hw_multifunction(const char *addr)
+{
+	char (*v)[PCI_ADDR_STRLEN] = NULL;
+	size_t n = hw_addrs(&v), len = strlen(addr);
+	bool mf = false;
+
+	if (len < 2 || strcmp(addr + len - 2, ".0") != 0) {
+		free(v);
+		return false;
+	}
+	for (size_t i = 0; i < n && !mf; i++)
+		mf = strcmp(v[i], addr) != 0 && strncmp(v[i], addr, len - 1) == 0;
+	free(v);
+	return mf;
+}
+
+/* The header type a rebuilt device's config space had on the hardware. */
+static void restore_header_type(const char *addr)
+{
+	_cleanup_(freep) char *rel = sfmt("sys/bus/pci/devices/%s/config", addr);
+	_cleanup_(freep) char *p = rootp(rel);
+	_cleanup_(closep) int fd = open(p, O_RDWR | O_CLOEXEC);
+	uint8_t b;
+
+	if (fd < 0 || pread(fd, &b, 1, 0x0e) != 1)
+		abort();
+	b |= 0x80;
+	if (pwrite(fd, &b, 1, 0x0e) != 1)
+		abort();
+}
+
 static void readd(const char *addr)
 {
 	_cleanup_(freep) char *line = hw_device_line(addr);
@@ -840,14 +875,22 @@ static void readd(const char *addr)
 	if (!line || present(addr))
 		return;
 	base = line_without(line, drop);
+	/*
+	 * The kernel's multi-function alias search: a re-added function whose
+	 * own header has the multi-function bit joins the group of a present
+	 * function of its slot (no ACS here). Function 0 comes back first at a
+	 * full rescan, before its siblings, and so finds none.
+	 */
 	if (iommu_on()) {
-		if (behaviour("stay", addr))
+		if (behaviour("stay", addr) || hw_multifunction(addr))
 			g = slot_group(addr);
 		if (g < 0)
 			g = lowest_free_group();
 	}
 	text = g >= 0 ? sfmt("%s group=%d\n", base, g) : sfmt("%s\n", base);
 	build_text(text);
+	if (hw_multifunction(addr))
+		restore_header_type(addr);
 	/* pci_bus_add_device() -> device_attach(): drivers_autoprobe is not consulted */
 	attach(addr);
 	if (!behaviour("udev-slow", addr))

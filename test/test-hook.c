@@ -537,13 +537,31 @@ START_TEST(post_stop_resets)
 	_cleanup_(freep) char *nic_group = group_of("0000:00:1f.6"), *nic_after = NULL;
 	_cleanup_(freep) char *record = tu_path(root, "run/igd-regroup/cycled-nics");
 
-	/* the seed's VM 100 passes 02.0, 1f.0 and 1f.3: the [regroup] functions of them are reset */
+	_cleanup_(freep) char *lpc_group = NULL, *lpc_after = NULL;
+
+	/*
+	 * After the boot split, the seed's VM 100 passes 02.0, 1f.0 and 1f.3: of
+	 * the [regroup] functions it passes, 1f.3 is reset; 1f.0 is not, since
+	 * its header has the multi-function bit and 1f.4..1f.6 stay: found again
+	 * alone it would join their group (the kernel's alias search).
+	 */
+	ck_assert_int_eq(run_prog("test/igd-regroup-sim", NULL, (const char *const[]){ "apply", NULL }), 0);
+	/* the split by hand cycled the NIC: its record is the notifier's, gone once it ran */
+	ck_assert_int_eq(unlink(record), 0);
+	free(nic_group);
+	nic_group = group_of("0000:00:1f.6");
+	lpc_group = group_of("0000:00:1f.0");
 	vm(100, VM100_SEED000);
 	EXPECT_HOOK(0, "100", "post-stop");
-	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 2 function(s).\n");
-	assert_has(out, "igd-regroup: Removed 0000:00:1f.0.\n");
+	assert_has(out, "igd-regroup: 0000:00:1f.0 is not reset: it is a multi-function device (header "
+			"type 0x80) and 0000:00:1f.4 of its slot stays, so found again alone it would "
+			"join that function's IOMMU group.");
+	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 1 function(s).\n");
+	assert_lacks(out, "Removed 0000:00:1f.0");
 	assert_has(out, "igd-regroup: Removed 0000:00:1f.3.\n");
-	assert_has(out, "igd-regroup: 0000:00:1f.3: group 7 -> 9\n");
+	assert_has(out, "igd-regroup: 0000:00:1f.3: group 8 -> 8\n");
+	lpc_after = group_of("0000:00:1f.0");
+	ck_assert_str_eq(lpc_after, lpc_group);
 	/* the rescan attached 1f.3 to its host driver: said, at notice level */
 	assert_has(out, "igd-regroup: 0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.\n");
 	_cleanup_(freep) char *drv = driver_of("0000:00:1f.3");
@@ -592,9 +610,11 @@ START_TEST(post_stop_whole_slot_resets_its_regroup_functions)
 {
 	/* the VM took slot 1f (the N100's config): its [regroup] functions, the NIC included, in order */
 	vm(100, "hostpci0: 0000:00:02,pcie=1,x-vga=1\nhostpci1: 0000:00:1f,pcie=1\nmachine: q35\n");
-	tu_write_file(root, "igd-regroup.conf", "[regroup]\nfunctions = 0000:00:1f.3 0000:00:1f.0\n[hook]\n");
+	tu_write_file(root, "igd-regroup.conf",
+		      "[regroup]\nfunctions = 0000:00:1f.3 0000:00:1f.0 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n[hook]\n");
 	EXPECT_HOOK(0, "100", "post-stop");
-	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 2 function(s).\nigd-regroup: Removed "
+	/* the whole slot goes: 1f.0 (multi-function) is reset too, nothing of its slot stays */
+	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 5 function(s).\nigd-regroup: Removed "
 			"0000:00:1f.3.\nigd-regroup: Removed 0000:00:1f.0.\n");
 }
 END_TEST
@@ -639,7 +659,8 @@ START_TEST(reset_brings_back_a_missing_function)
 	ck_assert_int_ne(access(p, F_OK), 0);
 	EXPECT_HOOK(0, "100", "post-stop");
 	assert_has(err, "igd-regroup: warning: VM 100: resetting every [regroup] function its hostpci entries name.\n");
-	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 2 function(s).\n");
+	/* 1f.0 and 1f.3 named; 1f.0 stays out (multi-function, its slot's 1f.4..1f.6 stay) */
+	assert_has(out, "igd-regroup: VM 100 post-stop: resetting 1 function(s).\n");
 	ck_assert_int_eq(access(p, F_OK), 0);
 }
 END_TEST
@@ -790,7 +811,7 @@ START_TEST(vm_command_before_and_after_the_split)
 			      "Controller, driver intel-spi), 0000:00:1f.6 (Ethernet Connection (7) I219-LM, driver "
 			      "e1000e, eno1 in vmbr0)\n"
 			      "Pre-start: would refuse the start (1 problem, named in the messages).\n"
-			      "Reset at post-stop: 0000:00:1f.0 0000:00:1f.3; the host network is not touched.\n");
+			      "Reset at post-stop: 0000:00:1f.3; the host network is not touched.\n");
 	/* pre-start's own message */
 	assert_has(err, "refusing to start VM 100: 0000:00:1f.0 (Q370 Chipset LPC/eSPI Controller) and "
 			"0000:00:1f.3 (Cannon Lake PCH cAVS) share IOMMU group 7 with ");

@@ -14,11 +14,12 @@
 #   seed   passthrough-tweak.sh verbatim from seeds/000 (its removals, its
 #          `systemctl restart networking` and `netbird`, its `sleep 10`)
 # and, once an apply has split the groups, a VM stop with the defaults:
-#   floor2     the bare kernel work for the two functions VM 100 passes:
-#              remove 1f.0 1f.3, rescan, udevadm settle
+#   floor2     the bare kernel work for the function the default resets:
+#              remove 1f.3, rescan, udevadm settle
 #   hook_stop  igd-regroup-hook 100 post-stop, no [hook] reset_functions:
-#              it resets what VM 100 (02.0, 1f.0, 1f.3) passed, 1f.0 and
-#              1f.3, and leaves the NIC and the network alone
+#              of what VM 100 (02.0, 1f.0, 1f.3) passed it resets 1f.3 (1f.0,
+#              multi-function, would rejoin its slot's group), and leaves the
+#              NIC and the network alone
 # Per row: the command's wall time, how long the NIC was out of vmbr0
 # (labtool polls its bridge every ms), the downtime the notifier itself
 # reported (removal to back in vmbr0, its journal's IGD_DOWNTIME_MS), and
@@ -44,7 +45,7 @@ ours_reload() { igd-regroup apply && ifreload -a; }
 seed() { /usr/lib/igd-lab/passthrough-tweak.sh; }
 floor2() {
 	local f
-	for f in 0000:00:1f.0 0000:00:1f.3; do echo 1 >"$PCI/$f/remove"; done
+	for f in 0000:00:1f.3; do echo 1 >"$PCI/$f/remove"; done
 	echo 1 >/sys/bus/pci/rescan
 	udevadm settle
 }
@@ -150,7 +151,7 @@ fi
 row "seed: passthrough-tweak.sh (restart networking)" "$(secs "$s")" "$(outage seed)" "-" "$(last seed 5)"
 f2=$(median floor2 2) h=$(median hook_stop 2)
 printf '\nA VM stop with the defaults (VM 100 passes 02.0, 1f.0, 1f.3; groups split):\n'
-row "floor: remove 1f.0 1f.3 + rescan + udevadm settle" "$(secs "$f2")" "$(outage floor2)" "-" "$(last floor2 5)"
+row "floor: remove 1f.3 + rescan + udevadm settle" "$(secs "$f2")" "$(outage floor2)" "-" "$(last floor2 5)"
 row "ours: igd-regroup-hook 100 post-stop" "$(secs "$h")" "$(outage hook_stop)" "-" "$(last hook_stop 5)"
 row "seed: passthrough-tweak.sh (as above)" "$(secs "$s")" "$(outage seed)" "-" "$(last seed 5)"
 printf 'post-stop/floor = %s (aim <= 1.25)   network down: post-stop %s, seed %s\n' \
