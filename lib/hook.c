@@ -220,9 +220,10 @@ static int named_functions(const struct igd_config *cfg, const struct vm_config 
  * default reset leaves out such a function while a function of its slot
  * stays; an explicit reset_functions is taken as written.
  */
-static void keep_multifunction_with_slot(const struct igd_ctx *ctx, const struct snapshot *snap,
-					 struct addr_list *l, bool say)
+static size_t keep_multifunction_with_slot(const struct igd_ctx *ctx, const struct snapshot *snap,
+					   struct addr_list *l, bool say)
 {
+	size_t n = l->n;
 	size_t kept = 0;
 
 	for (size_t i = 0; i < l->n; i++) {
@@ -251,6 +252,7 @@ static void keep_multifunction_with_slot(const struct igd_ctx *ctx, const struct
 				   PCI_ADDR_STR(a), hdr, PCI_ADDR_STR(&stays->addr));
 	}
 	l->n = kept;
+	return n - kept;
 }
 
 int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t vmid,
@@ -260,7 +262,7 @@ int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg
 	_cleanup_(snapshot_done) struct snapshot snap = {};
 	_cleanup_(hostpci_choices_done) struct hostpci_choices chosen = {};
 	_cleanup_(freep) struct pci_addr *taken = NULL;
-	size_t n = 0;
+	size_t n = 0, left_out = 0;
 	int r;
 
 	*ret = (struct addr_list){};
@@ -301,9 +303,11 @@ int hook_reset_functions(const struct igd_ctx *ctx, const struct igd_config *cfg
 	if (r < 0)
 		return igd_log_errno(ctx, LOG_ERR, -r, "Out of memory");
 	if (cfg->reset_functions.n == 0)
-		keep_multifunction_with_slot(ctx, &snap, ret, say);
+		left_out = keep_multifunction_with_slot(ctx, &snap, ret, say);
 	if (ret->n == 0) {
-		if (say)
+		if (say && left_out)
+			log_info(ctx, "VM %u: nothing else to reset.", vmid);
+		else if (say)
 			log_info(ctx, "VM %u passes no [regroup] function: nothing to reset.", vmid);
 		free(ret->v);
 		*ret = (struct addr_list){};

@@ -593,6 +593,22 @@ START_TEST(post_stop_vm_without_regroup_functions)
 }
 END_TEST
 
+START_TEST(post_stop_only_a_multifunction_function_resets_nothing)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	/* after the split, a VM passing 02.0 and the LPC bridge 1f.0 only: 1f.0 stays out */
+	ck_assert_int_eq(run_prog("test/igd-regroup-sim", NULL, (const char *const[]){ "apply", NULL }), 0);
+	vm(100, "hostpci0: 0000:00:02.0\nhostpci1: 0000:00:1f.0\n");
+	before = tu_tree_digest(root);
+	ck_assert_int_eq(REAL_HOOK("100", "post-stop"), 0);
+	assert_has(out, "igd-regroup: 0000:00:1f.0 is not reset: it is a multi-function device");
+	assert_has(out, "igd-regroup: VM 100: nothing else to reset.\n");
+	after = tu_tree_digest(root);
+	tu_assert_same_tree(before, after);
+}
+END_TEST
+
 START_TEST(post_stop_explicit_reset_functions_win)
 {
 	tu_write_file(root, "igd-regroup.conf",
@@ -910,6 +926,7 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, reset_functions_and_pre_stop);
 	tcase_add_test(tc, reset_fault_fails_but_rescans);
 	tcase_add_test(tc, reset_brings_back_a_missing_function);
+	tcase_add_test(tc, post_stop_only_a_multifunction_function_resets_nothing);
 	tcase_add_test(tc, reset_skipped_when_another_vm_holds);
 	suite_add_tcase(s, tc);
 
