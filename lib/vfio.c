@@ -93,6 +93,23 @@ static bool is_vfio(const char *driver)
 	return driver && strcmp(driver, VFIO_DRIVER) == 0;
 }
 
+/* Unbinds a from driver (NULL: none), asks the kernel to probe it, reads the driver it got. */
+static int unbind_and_probe(const struct igd_ctx *ctx, const struct pci_addr *a, const char *driver,
+			    char **ret_after)
+{
+	int r;
+
+	if (driver) {
+		r = unbind_current(ctx, a, driver);
+		if (r < 0)
+			return r;
+	}
+	r = pci_probe(ctx, a);
+	if (r < 0)
+		return r;
+	return read_driver(ctx, a, ret_after);
+}
+
 int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a, char **ret_was)
 {
 	_cleanup_(freep) char *driver = NULL;
@@ -116,15 +133,7 @@ int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a, char **ret_wa
 	r = vfio_set_override(ctx, a);
 	if (r < 0)
 		return r;
-	if (driver) {
-		r = unbind_current(ctx, a, driver);
-		if (r < 0)
-			goto undo;
-	}
-	r = pci_probe(ctx, a);
-	if (r < 0)
-		goto undo;
-	r = read_driver(ctx, a, &after);
+	r = unbind_and_probe(ctx, a, driver, &after);
 	if (r < 0)
 		goto undo;
 
@@ -137,13 +146,9 @@ int vfio_bind(const struct igd_ctx *ctx, const struct pci_addr *a, char **ret_wa
 	if (after && !is_vfio(after)) {
 		log_notice(ctx, "%s: %s took the device during the bind; binding it once more.",
 			   PCI_ADDR_STR(a), after);
-		r = unbind_current(ctx, a, after);
-		if (r < 0)
-			goto undo;
-		r = pci_probe(ctx, a);
-		if (r < 0)
-			goto undo;
-		r = read_driver(ctx, a, &after);
+		_cleanup_(freep) char *took = TAKE_PTR(after);
+
+		r = unbind_and_probe(ctx, a, took, &after);
 		if (r < 0)
 			goto undo;
 	}
