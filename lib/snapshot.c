@@ -164,6 +164,7 @@ static int add_device(const struct igd_ctx *ctx, struct pci_access *a, struct pc
 	char vbuf[PCI_NAME_BUF], dbuf[PCI_NAME_BUF];
 	const char *vname, *dname, *drv;
 	struct pci_device dev = {};
+	uint8_t hdr;
 
 	if (d->domain < 0) {
 		log_warning(ctx, "skipping PCI device %x:%02x:%02x.%u: invalid domain", (unsigned)d->domain,
@@ -177,6 +178,8 @@ static int add_device(const struct igd_ctx *ctx, struct pci_access *a, struct pc
 	/* Every call that can end in libpci_error() comes before the first allocation here,
 	 * so that the jump out leaks nothing. */
 	pci_fill_info(d, FILL_FLAGS);
+	/* libpci returns 0xff for a byte it cannot read; no header type has all bits set */
+	hdr = pci_read_byte(d, PCI_HEADER_TYPE);
 	vname = pci_lookup_name(a, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR, d->vendor_id);
 	dname = pci_lookup_name(a, dbuf, sizeof(dbuf), PCI_LOOKUP_DEVICE, d->vendor_id, d->device_id);
 
@@ -185,6 +188,7 @@ static int add_device(const struct igd_ctx *ctx, struct pci_access *a, struct pc
 	dev.subsys_vendor_id = d->subsys_vendor_id;
 	dev.subsys_device_id = d->subsys_id;
 	dev.class_code = (uint32_t)d->device_class << 8 | d->prog_if;
+	dev.header_type = hdr == 0xff ? -1 : hdr;
 	dev.iommu_group = parse_group(ctx, &dev.addr, pci_get_string_property(d, PCI_FILL_IOMMU_GROUP));
 	drv = pci_get_string_property(d, PCI_FILL_DRIVER);
 	dev.vendor_name = strdup(vname);

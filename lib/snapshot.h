@@ -41,6 +41,7 @@ struct pci_device {
 	char *driver;        /* bound driver, or NULL */
 	int iommu_group;     /* IOMMU_GROUP_NONE without an IOMMU */
 	bool is_bridge;      /* has a secondary bus (sys/.../pci_bus): what Proxmox skips when it binds a group */
+	int header_type;     /* config space byte 0x0e (bit 7: multi-function), -1 when unreadable */
 	struct netdev_info *netdevs;
 	size_t n_netdevs;
 	struct blockdev_info *blockdevs;

@@ -18,8 +18,9 @@
  *       directory of parent=ADDR, as behind a root port) with vendor, device,
  *       subsystem_vendor, subsystem_device (0x0000 without sub=), class
  *       (default 000000), revision, modalias, irq, resource, config (64 bytes: ids,
- *       class, header type 0x00, or 0x01 for a bridge, | 0x80 when the slot
- *       has several functions; subsystem ids), remove, rescan,
+ *       class, header type 0x00, or 0x01 for a bridge, | 0x80 for function 0
+ *       of a slot with several functions, as q35 and the PCHs show it;
+ *       subsystem ids), remove, rescan,
  *       driver_override "(null)", subsystem -> bus/pci; the link
  *       sys/bus/pci/devices/<ADDR>; driver -> bus/pci/drivers/NAME (the driver
  *       directory is created with bind, unbind, new_id, remove_id and gets the
