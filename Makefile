@@ -34,7 +34,9 @@ ALL_CPPFLAGS := -D_GNU_SOURCE -DIGD_VERSION='"$(VERSION)"' \
 ALL_CFLAGS := -std=gnu11 -pthread $(WARNINGS) $(DEP_CFLAGS) $(CFLAGS)
 
 LIB_SRCS := $(wildcard lib/*.c)
-LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+# The shipped config, compiled in: `detect --write` replaces it, and only it.
+SHIPPED_CONFIG_C := $(B)/gen/shipped_config.c
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o) $(SHIPPED_CONFIG_C:%.c=%.o)
 LIB_A := $(B)/libigd.a
 
 PROGS := $(B)/igd-regroup $(B)/igd-regroup-hook $(B)/igd-regroup-netnotify
@@ -52,6 +54,15 @@ $(B)/%.o: %.c
 $(B)/test/%.o: test/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -iquote test $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(SHIPPED_CONFIG_C): conf/igd-regroup.conf
+	@mkdir -p $(dir $@)
+	{ printf '/* Generated from conf/igd-regroup.conf by the Makefile. */\n#include "detect.h"\n\nconst char detect_shipped_config[] =\n'; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; printf ';\n'; } > $@.tmp
+	mv $@.tmp $@
+
+$(SHIPPED_CONFIG_C:%.c=%.o): $(SHIPPED_CONFIG_C)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJS)
 	rm -f $@
@@ -134,7 +145,7 @@ clean:
 
 .PHONY: all check demo demo-sim bench-sim install clean
 
--include $(shell find $(B)/lib $(B)/units $(B)/hook $(B)/test -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(B)/lib $(B)/gen $(B)/units $(B)/hook $(B)/test -name '*.d' -type f 2>/dev/null)
 
 # The real-kernel lab (test/lab/): make lab, make demo-lab, make bench.
 -include test/lab/lab.mk

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "config.h"
 #include "context.h"
+#include "detect.h"
 #include "engine.h"
 #include "hook.h"
 #include "hook_install.h"
@@ -38,6 +39,9 @@ static void usage(FILE *out)
 		"  apply             remove the configured functions, rescan, wait for them,\n"
 		"                    bind the [vfio] devices to vfio-pci, verify\n"
 		"  apply --dry-run   show what apply would do; write nothing\n"
+		"  detect            print a complete config proposed for this host\n"
+		"  detect --write    write it to the config file if that is absent or still\n"
+		"                    the shipped default; else show the diff and exit 1\n"
 		"  install-hook [STORAGE]\n"
 		"                    link the hookscript into STORAGE's snippets (default local)\n"
 		"                    and print the qm set line that attaches it to a VM\n"
@@ -49,6 +53,7 @@ static void usage(FILE *out)
 		"  -c, --config FILE  config file (default %s, env %s)\n"
 		"  -r, --root DIR     filesystem root holding sys/, proc/, run/ (default /, env %s)\n"
 		"  -n, --dry-run      with apply: print the plan only\n"
+		"  -w, --write        with detect: write the config file\n"
 		"  -v, --verbose      also print debug messages\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n",
@@ -70,6 +75,7 @@ static bool want_color(void)
 struct options {
 	struct cli_common common;
 	bool dry_run;
+	bool write;
 	const char *command;
 	const char *argument; /* install-hook's STORAGE, vm's VMID */
 };
@@ -80,6 +86,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "config", required_argument, NULL, 'c' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "write", no_argument, NULL, 'w' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -88,7 +95,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	cli_common_init(&o->common);
-	while ((c = getopt_long(argc, argv, "c:r:nvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:r:nwvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->common.config = optarg;
@@ -98,6 +105,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->dry_run = true;
+			break;
+		case 'w':
+			o->write = true;
 			break;
 		case 'v':
 			o->common.verbose = true;
@@ -232,6 +242,13 @@ static int cmd_vm(struct igd_ctx *ctx, struct igd_config *cfg, uint32_t vmid)
 	return r == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
+static int cmd_detect(struct igd_ctx *ctx, bool write)
+{
+	int r = detect_run(ctx, write, stdout);
+
+	return r == 0 ? EXIT_OK : EXIT_FAIL;
+}
+
 static int cmd_install_hook(struct igd_ctx *ctx, const char *storage)
 {
 	_cleanup_(freep) char *link = NULL;
@@ -264,14 +281,19 @@ int main(int argc, char **argv)
 	bool is_apply = strcmp(o.command, "apply") == 0;
 	bool is_install_hook = strcmp(o.command, "install-hook") == 0;
 	bool is_vm = strcmp(o.command, "vm") == 0;
+	bool is_detect = strcmp(o.command, "detect") == 0;
 	uint32_t vmid = 0;
-	if (!is_status && !is_check && !is_apply && !is_install_hook && !is_vm) {
+	if (!is_status && !is_check && !is_apply && !is_install_hook && !is_vm && !is_detect) {
 		fprintf(stderr, "igd-regroup: unknown command '%s'. Try 'igd-regroup --help'.\n",
 			o.command);
 		return EXIT_USAGE;
 	}
 	if (o.dry_run && !is_apply) {
 		fprintf(stderr, "igd-regroup: --dry-run only goes with apply.\n");
+		return EXIT_USAGE;
+	}
+	if (o.write && !is_detect) {
+		fprintf(stderr, "igd-regroup: --write only goes with detect.\n");
 		return EXIT_USAGE;
 	}
 	if (is_vm && (!o.argument || hook_vmid_parse(o.argument, &vmid) < 0)) {
@@ -285,6 +307,9 @@ int main(int argc, char **argv)
 	/* it links a file; the config plays no part */
 	if (is_install_hook)
 		return cmd_install_hook(ctx, o.argument ? o.argument : "local");
+	/* it proposes the config: the one there is plays no part but as the file to write */
+	if (is_detect)
+		return cmd_detect(ctx, o.write);
 
 	if (is_status && !o.common.config && access(igd_ctx_config_path(ctx), F_OK) < 0 && errno == ENOENT) {
 		/* status is useful before anything is configured */
