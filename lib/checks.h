@@ -47,5 +47,12 @@ int check_report_add(struct check_report *r, enum check_status st, const char *n
 int check_drivers(const struct igd_ctx *ctx, const struct igd_config *cfg, const struct snapshot *snap,
 		  struct check_report *r);
 
+/*
+ * The guides' leftovers: a WARN per @reboot job in root's crontabs that
+ * removes PCI functions, rescans or restarts networking (checks_leftovers.c);
+ * one ok line when there is none. Returns 0 or -ENOMEM.
+ */
+int check_leftovers(const struct igd_ctx *ctx, struct check_report *r);
+
 /* The words that enable an IOMMU on the kernel command line, or NULL. Exposed for tests. */
 const char *check_cmdline_iommu(const char *cmdline);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "leftovers.h"
 #include "snapshot.h"
 #include "split_predict.h"
 
@@ -30,6 +31,7 @@ struct detect_input {
 	char *const *agents; /* running units of VPN agents (netbird, tailscaled, wg-quick@) */
 	size_t n_agents;
 	bool agents_unknown; /* the units could not be asked (not this host, no bus) */
+	const struct leftovers *leftovers; /* the guides' @reboot jobs, a cross-check of the list; may be NULL */
 };
 
 struct detect_left_out {

@@ -42,6 +42,37 @@ static void print_prediction(FILE *out, const struct detect_proposal *p)
 	}
 }
 
+static bool same_list(const struct pci_addr *a, size_t na, const struct pci_addr *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (!pci_addr_equal(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+/* The functions the guides' boot job removes, against the proposal. */
+static void print_cross_check(FILE *out, const struct detect_input *in, const struct detect_proposal *p)
+{
+	for (size_t i = 0; in->leftovers && i < in->leftovers->n; i++) {
+		const struct leftover *x = &in->leftovers->v[i];
+
+		if (x->n_removes == 0)
+			continue;
+		fprintf(out, "# Cross-check: the @reboot job at %s", x->where);
+		if (x->script)
+			fprintf(out, " (%s)", x->script);
+		fprintf(out, "\n#   removes");
+		for (size_t j = 0; j < x->n_removes; j++)
+			fprintf(out, " %s", PCI_ADDR_STR(&x->removes[j]));
+		fprintf(out, "%s\n", same_list(x->removes, x->n_removes, p->functions, p->n_functions)
+					     ? ": the same list."
+					     : ": not this list; the one below is what this host shows.");
+		fprintf(out, "# Remove that job once this config is in place (igd-regroup check says so).\n");
+	}
+}
+
 static void print_regroup(FILE *out, const struct detect_input *in, const struct detect_proposal *p)
 {
 	const struct pci_device *a = p->audio;
@@ -66,6 +97,7 @@ static void print_regroup(FILE *out, const struct detect_input *in, const struct
 				p->left_out[i].why);
 		print_prediction(out, p);
 	}
+	print_cross_check(out, in, p);
 	print_addrs(out, "functions", p->functions, p->n_functions);
 	fputc('\n', out);
 }

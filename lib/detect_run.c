@@ -32,6 +32,7 @@ static int propose_text(const struct igd_ctx *ctx, char **ret)
 	struct detect_input in = {};
 	struct detect_proposal p = {};
 	struct detect_vm *vms = NULL;
+	struct leftovers lo = {};
 	char **agents = NULL, *text = NULL;
 	size_t n_agents = 0, size = 0;
 	FILE *f;
@@ -42,7 +43,10 @@ static int propose_text(const struct igd_ctx *ctx, char **ret)
 		return r;
 	in.snap = &snap;
 	r = detect_read_vms(ctx, detect_igpu(&snap), detect_audio(&snap), &vms, &in.n_vms);
+	if (r >= 0)
+		r = leftovers_cron(ctx, &lo);
 	if (r >= 0) {
+		in.leftovers = &lo;
 		in.vms = vms;
 		in.agents_unknown = detect_running_agents(ctx, &agents, &n_agents) < 0;
 		in.agents = agents;
@@ -60,6 +64,7 @@ static int propose_text(const struct igd_ctx *ctx, char **ret)
 	if (r == -ENOMEM)
 		log_error(ctx, "Out of memory while proposing a config.");
 	detect_proposal_done(&p);
+	leftovers_done(&lo);
 	strv_free(agents, n_agents);
 	free(vms);
 	snapshot_done(&snap);

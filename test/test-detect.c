@@ -127,6 +127,32 @@ START_TEST(hp_elitedesk_as_in_its_write_up)
 }
 END_TEST
 
+START_TEST(cross_check_with_the_guides_boot_job)
+{
+	_cleanup_(freep) char *same = NULL, *other = NULL;
+
+	build("hp-elitedesk-800-g4");
+	tu_write_file(root, "var/spool/cron/crontabs/root", "@reboot /root/passthrough-tweak.sh\n");
+	tu_write_file(root, "root/passthrough-tweak.sh",
+		      "echo 1 > /sys/bus/pci/devices/0000\\:00\\:1f.0/remove\n"
+		      "echo 1 > /sys/bus/pci/devices/0000\\:00\\:1f.3/remove\n"
+		      "echo 1 > /sys/bus/pci/devices/0000\\:00\\:1f.4/remove\n"
+		      "echo 1 > /sys/bus/pci/devices/0000\\:00\\:1f.5/remove\n"
+		      "echo 1 > /sys/bus/pci/devices/0000\\:00\\:1f.6/remove\n"
+		      "echo 1 > /sys/bus/pci/rescan\nsystemctl restart networking\n");
+	same = detect_text();
+	ck_assert_ptr_nonnull(strstr(same, "# Cross-check: the @reboot job at /var/spool/cron/crontabs/root:1 "
+					   "(/root/passthrough-tweak.sh)\n#   removes 0000:00:1f.0 0000:00:1f.3 "
+					   "0000:00:1f.4 0000:00:1f.5 0000:00:1f.6: the same list.\n"));
+	/* the seed's first job, 1f.3 alone: not the list this host shows */
+	tu_write_file(root, "var/spool/cron/crontabs/root",
+		      "@reboot echo 1 > /sys/bus/pci/devices/0000\\:00\\:1f.3/remove && echo 1 > /sys/bus/pci/rescan\n");
+	other = detect_text();
+	ck_assert_ptr_nonnull(strstr(other, "#   removes 0000:00:1f.3: not this list; the one below is what "
+					    "this host shows.\n"));
+}
+END_TEST
+
 START_TEST(n100_has_no_nic_to_bring_back)
 {
 	_cleanup_(freep) char *text = NULL;
@@ -346,6 +372,7 @@ static Suite *detect_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, hp_elitedesk_as_in_its_write_up);
+	tcase_add_test(tc, cross_check_with_the_guides_boot_job);
 	tcase_add_test(tc, n100_has_no_nic_to_bring_back);
 	tcase_add_test(tc, esprimo_lists_its_pmc);
 	tcase_add_test(tc, storage_function_left_out_with_its_reason);
