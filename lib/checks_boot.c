@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * check: the host steps of the guides that act at boot -- where the IOMMU
+ * words of the kernel command line go on this host, and whether vfio-pci is
+ * loaded at boot.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checks.h"
+#include "macro.h"
+
+bool host_uses_proxmox_boot_tool(const struct igd_ctx *ctx)
+{
+	_cleanup_(freep) char *p = igd_path(ctx, "/etc/kernel/proxmox-boot-uuids");
+
+	return p && access(p, F_OK) == 0;
+}
+
+const char *iommu_cmdline_fix(const struct igd_ctx *ctx)
+{
+	/* the ESPs proxmox-boot-tool keeps (systemd-boot, ZFS installs) take /etc/kernel/cmdline, not GRUB's */
+	if (host_uses_proxmox_boot_tool(ctx))
+		return "add intel_iommu=on iommu=pt to the single line of /etc/kernel/cmdline, run "
+		       "proxmox-boot-tool refresh and reboot (this host boots through proxmox-boot-tool: "
+		       "/etc/kernel/proxmox-boot-uuids)";
+	return "add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run "
+	       "update-grub and reboot";
+}
+
+/* A modules-load.d style file lists vfio-pci (or vfio_pci): one module per line, '#' and ';' comments. */
+static bool file_lists_vfio_pci(const char *path)
+{
+	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+	_cleanup_(freep) char *line = NULL;
+	size_t cap = 0;
+
+	while (f && getline(&line, &cap, f) >= 0) {
+		char *w = line + strspn(line, " \t");
+
+		w[strcspn(w, " \t\n#;")] = '\0';
+		if (strcmp(w, "vfio-pci") == 0 || strcmp(w, "vfio_pci") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The first of /etc/modules and the modules-load.d directories that lists it, as a path without the root. */
+static int find_boot_listing(const struct igd_ctx *ctx, char **ret)
+{
+	static const char *const dirs[] = { "/etc/modules-load.d", "/run/modules-load.d",
+					    "/usr/local/lib/modules-load.d", "/usr/lib/modules-load.d",
+					    "/lib/modules-load.d" };
+	_cleanup_(freep) char *modules = igd_path(ctx, "/etc/modules");
+
+	*ret = NULL;
+	if (!modules)
+		return -ENOMEM;
+	if (file_lists_vfio_pci(modules))
+		return (*ret = strdup("/etc/modules")) ? 0 : -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		_cleanup_(freep) char *dir = igd_path(ctx, "%s", dirs[i]);
+		_cleanup_(closedirp) DIR *d = NULL;
+		struct dirent *de;
+
+		if (!dir)
+			return -ENOMEM;
+		d = opendir(dir);
+		while (d && (de = readdir(d))) {
+			_cleanup_(freep) char *path = NULL;
+			size_t len = strlen(de->d_name);
+
+			if (len < 6 || strcmp(de->d_name + len - 5, ".conf") != 0)
+				continue;
+			if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+				return -ENOMEM;
+			if (file_lists_vfio_pci(path))
+				return asprintf(ret, "%s/%s", dirs[i], de->d_name) < 0 ? -ENOMEM : 0;
+		}
+	}
+	return 0;
+}
+
+int check_boot_modules(const struct igd_ctx *ctx, const struct igd_config *cfg, struct check_report *r)
+{
+	_cleanup_(freep) char *where = NULL;
+	int k;
+
+	if (cfg->vfio_devices.n == 0)
+		return 0;
+	k = find_boot_listing(ctx, &where);
+	if (k < 0)
+		return k;
+	if (where)
+		return check_report_add(r, CHECK_OK, "vfio-boot", "vfio-pci is loaded at boot (%s)", where);
+	return check_report_add(r, CHECK_WARN, "vfio-boot",
+				"vfio-pci is not listed in /etc/modules or a modules-load.d file: after a reboot "
+				"the [vfio] devices have no vfio-pci to bind to until something loads it; add "
+				"the line vfio-pci to /etc/modules");
+}

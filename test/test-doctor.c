@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * check as the doctor of the guides' host steps: where the IOMMU words go on
+ * this host (GRUB, or /etc/kernel/cmdline on a proxmox-boot-tool install),
+ * and whether vfio-pci is loaded at boot.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks.h"
+#include "config.h"
+#include "fixture.h"
+#include "macro.h"
+#include "testutil.h"
+
+static char *root;
+static struct tu_log logbuf;
+static struct igd_ctx *ctx;
+static struct igd_config cfg;
+static struct check_report rep;
+
+static void setup(void)
+{
+	root = tu_mkdtemp();
+	ctx = tu_ctx_new(root, &logbuf);
+	ck_assert_int_eq(config_parse_string(ctx, "test", "[vfio]\ndevices = 0000:00:02.0\n", &cfg), 0);
+}
+
+static void teardown(void)
+{
+	check_report_done(&rep);
+	config_done(&cfg);
+	igd_ctx_free(ctx);
+	ctx = NULL;
+	tu_log_reset(&logbuf);
+	tu_rm_rf(root);
+	free(root);
+	root = NULL;
+}
+
+static const struct check_item *item(const char *name)
+{
+	for (size_t i = 0; i < rep.n; i++)
+		if (strcmp(rep.items[i].name, name) == 0)
+			return &rep.items[i];
+	return NULL;
+}
+
+START_TEST(iommu_fix_follows_the_boot_method)
+{
+	struct snapshot snap = {};
+	const struct check_item *it;
+
+	ck_assert_int_eq(fixture_build(root, "noiommu\ndevice 0000:00:02.0 8086:3e92 class=030000\n"), 0);
+	ck_assert_int_eq(snapshot_read(ctx, &snap), 0);
+	ck_assert_int_eq(check_run(ctx, &cfg, &snap, &rep), 0);
+	it = item("iommu");
+	ck_assert_ptr_nonnull(it);
+	ck_assert_int_eq(it->status, CHECK_FAIL);
+	ck_assert_str_eq(it->message, "no IOMMU groups: add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT "
+				      "in /etc/default/grub, run update-grub and reboot");
+	check_report_done(&rep);
+
+	/* a ZFS or systemd-boot install: proxmox-boot-tool keeps the ESPs */
+	tu_write_file(root, "etc/kernel/proxmox-boot-uuids", "1234-ABCD\n");
+	ck_assert_int_eq(check_run(ctx, &cfg, &snap, &rep), 0);
+	it = item("iommu");
+	ck_assert_str_eq(it->message, "no IOMMU groups: add intel_iommu=on iommu=pt to the single line of "
+				      "/etc/kernel/cmdline, run proxmox-boot-tool refresh and reboot (this host "
+				      "boots through proxmox-boot-tool: /etc/kernel/proxmox-boot-uuids)");
+	snapshot_done(&snap);
+}
+END_TEST
+
+START_TEST(vfio_pci_at_boot)
+{
+	const struct check_item *it;
+	struct igd_config none;
+
+	ck_assert_int_eq(check_boot_modules(ctx, &cfg, &rep), 0);
+	it = item("vfio-boot");
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_ptr_nonnull(strstr(it->message, "add the line vfio-pci to /etc/modules"));
+	check_report_done(&rep);
+
+	/* the guides' /etc/modules: vfio, vfio_iommu_type1, vfio_pci */
+	tu_write_file(root, "etc/modules", "# /etc/modules\nvfio\nvfio_iommu_type1\nvfio_pci # for the iGPU\n");
+	ck_assert_int_eq(check_boot_modules(ctx, &cfg, &rep), 0);
+	it = item("vfio-boot");
+	ck_assert_int_eq(it->status, CHECK_OK);
+	ck_assert_str_eq(it->message, "vfio-pci is loaded at boot (/etc/modules)");
+	check_report_done(&rep);
+
+	tu_write_file(root, "etc/modules", "# vfio-pci\n");
+	tu_write_file(root, "etc/modules-load.d/vfio.conf", "; comment\nvfio-pci\n");
+	ck_assert_int_eq(check_boot_modules(ctx, &cfg, &rep), 0);
+	ck_assert_str_eq(item("vfio-boot")->message, "vfio-pci is loaded at boot (/etc/modules-load.d/vfio.conf)");
+	check_report_done(&rep);
+
+	/* nothing to bind: no line */
+	ck_assert_int_eq(config_parse_string(ctx, "test", "", &none), 0);
+	ck_assert_int_eq(check_boot_modules(ctx, &none, &rep), 0);
+	ck_assert_uint_eq(rep.n, 0);
+	config_done(&none);
+}
+END_TEST
+
+static Suite *doctor_suite(void)
+{
+	Suite *s = suite_create("doctor");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, iommu_fix_follows_the_boot_method);
+	tcase_add_test(tc, vfio_pci_at_boot);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(doctor_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
