@@ -245,7 +245,7 @@ bool check_report_failed(const struct check_report *r)
 	return false;
 }
 
-void check_report_print(FILE *out, const struct check_report *r, bool color)
+void check_report_print(FILE *out, const struct check_report *r, bool color, bool quiet)
 {
 	static const char *const word[] = { "ok  ", "WARN", "FAIL" };
 	static const char *const ansi[] = { "\033[32m", "\033[33m", "\033[31;1m" };
@@ -253,6 +253,8 @@ void check_report_print(FILE *out, const struct check_report *r, bool color)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct check_item *it = &r->items[i];
 
+		if (quiet && it->status == CHECK_OK)
+			continue;
 		fprintf(out, "%s%s%s %-9s %s\n", color ? ansi[it->status] : "", word[it->status],
 			color ? "\033[0m" : "", it->name, it->message);
 	}

@@ -33,7 +33,8 @@ int check_run(const struct igd_ctx *ctx, const struct igd_config *cfg, const str
 	      struct check_report *ret);
 void check_report_done(struct check_report *r);
 bool check_report_failed(const struct check_report *r);
-void check_report_print(FILE *out, const struct check_report *r, bool color);
+/* Every line; with quiet only the WARN and FAIL lines. */
+void check_report_print(FILE *out, const struct check_report *r, bool color, bool quiet);
 
 /* Appends one line to r. Returns 0 or -ENOMEM. For the checks in checks_*.c. */
 int check_report_add(struct check_report *r, enum check_status st, const char *name, const char *fmt, ...)

@@ -106,6 +106,45 @@ START_TEST(vfio_pci_at_boot)
 }
 END_TEST
 
+/* The lines of text that do not start with "ok". */
+static char *problems(const char *text)
+{
+	char *s = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&s, &size);
+
+	for (const char *p = text; *p;) {
+		size_t len = strcspn(p, "\n");
+
+		if (strncmp(p, "ok", 2) != 0)
+			fprintf(f, "%.*s\n", (int)len, p);
+		p += len + (p[len] == '\n');
+	}
+	fclose(f);
+	return s;
+}
+
+START_TEST(quiet_prints_only_warnings_and_failures)
+{
+	_cleanup_(freep) char *prog = tu_build_path("igd-regroup"), *conf = tu_path(root, "igd-regroup.conf");
+	_cleanup_(freep) char *full = NULL, *err = NULL, *quiet = NULL, *err2 = NULL, *want = NULL, *o3 = NULL,
+			     *e3 = NULL;
+
+	ck_assert_int_eq(fixture_build_named(root, "hp-elitedesk-800-g4"), 0);
+	tu_write_file_mode(root, "igd-regroup.conf", "[regroup]\nfunctions = 0000:00:1f.3\n", 0644);
+	ck_assert_int_eq(tu_run((char *[]){ prog, "--root", root, "-c", conf, "check", NULL }, NULL, &full, &err), 0);
+	ck_assert_int_eq(tu_run((char *[]){ prog, "--root", root, "-c", conf, "check", "--quiet", NULL }, NULL,
+				&quiet, &err2),
+			 0);
+	want = problems(full);
+	ck_assert_ptr_nonnull(strstr(full, "ok   config"));
+	ck_assert_ptr_nonnull(strstr(want, "WARN group     0000:00:1f.3 still shares IOMMU group 7"));
+	ck_assert_str_eq(quiet, want);
+	ck_assert_int_eq(tu_run((char *[]){ prog, "--root", root, "--quiet", "status", NULL }, NULL, &o3, &e3), 2);
+	ck_assert_ptr_nonnull(strstr(e3, "--quiet only goes with check"));
+}
+END_TEST
+
 static Suite *doctor_suite(void)
 {
 	Suite *s = suite_create("doctor");
@@ -114,6 +153,7 @@ static Suite *doctor_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, iommu_fix_follows_the_boot_method);
 	tcase_add_test(tc, vfio_pci_at_boot);
+	tcase_add_test(tc, quiet_prints_only_warnings_and_failures);
 	suite_add_tcase(s, tc);
 	return s;
 }

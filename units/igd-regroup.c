@@ -35,7 +35,8 @@ static void usage(FILE *out)
 		"\n"
 		"Commands:\n"
 		"  status            show the PCI devices grouped by IOMMU group\n"
-		"  check             check the prerequisites (config, IOMMU, vfio-pci, devices)\n"
+		"  check [--quiet]   check the prerequisites (config, IOMMU, vfio-pci, devices,\n"
+		"                    host drivers, leftovers of a manual set-up)\n"
 		"  apply             remove the configured functions, rescan, wait for them,\n"
 		"                    bind the [vfio] devices to vfio-pci, verify\n"
 		"  apply --dry-run   show what apply would do; write nothing\n"
@@ -54,6 +55,7 @@ static void usage(FILE *out)
 		"  -r, --root DIR     filesystem root holding sys/, proc/, run/ (default /, env %s)\n"
 		"  -n, --dry-run      with apply: print the plan only\n"
 		"  -w, --write        with detect: write the config file\n"
+		"  -q, --quiet        with check: print only the WARN and FAIL lines\n"
 		"  -v, --verbose      also print debug messages\n"
 		"  -h, --help         show this help\n"
 		"  -V, --version      show the version\n",
@@ -76,6 +78,7 @@ struct options {
 	struct cli_common common;
 	bool dry_run;
 	bool write;
+	bool quiet;
 	const char *command;
 	const char *argument; /* install-hook's STORAGE, vm's VMID */
 };
@@ -87,6 +90,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "root", required_argument, NULL, 'r' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "write", no_argument, NULL, 'w' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -95,7 +99,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	cli_common_init(&o->common);
-	while ((c = getopt_long(argc, argv, "c:r:nwvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:r:nwqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->common.config = optarg;
@@ -108,6 +112,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'w':
 			o->write = true;
+			break;
+		case 'q':
+			o->quiet = true;
 			break;
 		case 'v':
 			o->common.verbose = true;
@@ -150,7 +157,7 @@ static int cmd_status(struct igd_ctx *ctx, struct igd_config *cfg, bool have_cfg
 	return EXIT_OK;
 }
 
-static int cmd_check(struct igd_ctx *ctx, struct igd_config *cfg)
+static int cmd_check(struct igd_ctx *ctx, struct igd_config *cfg, bool quiet)
 {
 	struct snapshot snap = {};
 	struct check_report rep = {};
@@ -165,7 +172,7 @@ static int cmd_check(struct igd_ctx *ctx, struct igd_config *cfg)
 		snapshot_done(&snap);
 		return EXIT_FAIL;
 	}
-	check_report_print(stdout, &rep, want_color());
+	check_report_print(stdout, &rep, want_color(), quiet);
 	ret = check_report_failed(&rep) ? EXIT_FAIL : EXIT_OK;
 	check_report_done(&rep);
 	snapshot_done(&snap);
@@ -173,7 +180,7 @@ static int cmd_check(struct igd_ctx *ctx, struct igd_config *cfg)
 }
 
 /* A bad config still gets its FAIL line, and the checks that do not need it run. */
-static int cmd_check_bad_config(struct igd_ctx *ctx)
+static int cmd_check_bad_config(struct igd_ctx *ctx, bool quiet)
 {
 	struct igd_config defaults = {};
 	struct snapshot snap = {};
@@ -184,7 +191,7 @@ static int cmd_check_bad_config(struct igd_ctx *ctx)
 	    check_run(ctx, &defaults, &snap, &rep) == 0) {
 		/* item 0 is the config line, which would claim the defaults valid */
 		struct check_report rest = { .items = rep.items + 1, .n = rep.n - 1 };
-		check_report_print(stdout, &rest, want_color());
+		check_report_print(stdout, &rest, want_color(), quiet);
 	}
 	check_report_done(&rep);
 	snapshot_done(&snap);
@@ -292,6 +299,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "igd-regroup: --dry-run only goes with apply.\n");
 		return EXIT_USAGE;
 	}
+	if (o.quiet && !is_check) {
+		fprintf(stderr, "igd-regroup: --quiet only goes with check.\n");
+		return EXIT_USAGE;
+	}
 	if (o.write && !is_detect) {
 		fprintf(stderr, "igd-regroup: --write only goes with detect.\n");
 		return EXIT_USAGE;
@@ -318,7 +329,7 @@ int main(int argc, char **argv)
 	} else {
 		r = config_load(ctx, igd_ctx_config_path(ctx), &cfg);
 		if (r < 0 && is_check)
-			return cmd_check_bad_config(ctx);
+			return cmd_check_bad_config(ctx, o.quiet);
 		if (r < 0)
 			return EXIT_USAGE;
 		have_cfg = true;
@@ -327,7 +338,7 @@ int main(int argc, char **argv)
 	if (is_status)
 		ret = cmd_status(ctx, &cfg, have_cfg);
 	else if (is_check)
-		ret = cmd_check(ctx, &cfg);
+		ret = cmd_check(ctx, &cfg, o.quiet);
 	else if (is_vm)
 		ret = cmd_vm(ctx, &cfg, vmid);
 	else if (o.dry_run)
