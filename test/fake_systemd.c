@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <check.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -339,8 +340,114 @@ static int unit_prop(sd_bus *bus, const char *path, const char *iface, const cha
 	return sd_bus_message_append(reply, "s", u->active_state ? u->active_state : "active");
 }
 
+static int method_get_unit(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct fake_systemd *f = userdata;
+	_cleanup_(freep) char *path = NULL;
+	const char *name;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	if (!find_unit(f, name))
+		return sd_bus_error_setf(error, "org.freedesktop.systemd1.NoSuchUnit", "Unit %s not loaded.", name);
+	r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", name, &path);
+	if (r < 0)
+		return r;
+	return sd_bus_reply_method_return(m, "o", path);
+}
+
+static int method_unit_file_state(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct fake_systemd *f = userdata;
+	const struct fake_unit *u;
+	const char *name;
+	int r;
+
+	r = sd_bus_message_read(m, "s", &name);
+	if (r < 0)
+		return r;
+	u = find_unit(f, name);
+	if (!u)
+		return sd_bus_error_setf(error, "org.freedesktop.DBus.Error.FileNotFound", "No such file or directory");
+	return sd_bus_reply_method_return(m, "s", u->file_state ? u->file_state : "static");
+}
+
+static bool strv_match(char **v, const char *s, bool glob)
+{
+	if (!v || !v[0])
+		return true; /* an empty list matches everything, as systemd has it */
+	for (; *v; v++)
+		if (glob ? fnmatch(*v, s, 0) == 0 : strcmp(*v, s) == 0)
+			return true;
+	return false;
+}
+
+static void strv_freep(char ***v)
+{
+	for (char **p = *v; p && *p; p++)
+		free(*p);
+	free(*v);
+}
+
+/* ListUnitsByPatterns(as states, as patterns) -> a(ssssssouso), the fake's units that match both. */
+static int method_list_units(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct fake_systemd *f = userdata;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	_cleanup_(strv_freep) char **states = NULL, **patterns = NULL;
+	int r;
+
+	r = sd_bus_message_read_strv(m, &states);
+	if (r >= 0)
+		r = sd_bus_message_read_strv(m, &patterns);
+	if (r >= 0)
+		r = sd_bus_message_new_method_return(m, &reply);
+	if (r >= 0)
+		r = sd_bus_message_open_container(reply, 'a', "(ssssssouso)");
+	for (size_t i = 0; r >= 0 && i < f->n_units; i++) {
+		const struct fake_unit *u = &f->units[i];
+		const char *state = u->active_state ? u->active_state : "active";
+		_cleanup_(freep) char *path = NULL;
+
+		if (!strv_match(states, state, false) || !strv_match(patterns, u->name, true))
+			continue;
+		r = sd_bus_path_encode("/org/freedesktop/systemd1/unit", u->name, &path);
+		if (r >= 0)
+			r = sd_bus_message_append(reply, "(ssssssouso)", u->name, "", "loaded", state, "running", "",
+						  path, 0u, "", "/");
+	}
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int service_prop(sd_bus *bus, const char *path, const char *iface, const char *prop,
+			sd_bus_message *reply, void *userdata, sd_bus_error *error)
+{
+	const struct fake_unit *u = userdata;
+
+	if (strcmp(prop, "ExecMainStatus") == 0)
+		return sd_bus_message_append(reply, "i", u->exec_main_status);
+	return sd_bus_message_append(reply, "s", u->service_result ? u->service_result : "success");
+}
+
+static const sd_bus_vtable service_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+	SD_BUS_PROPERTY("Result", "s", service_prop, 0, 0),
+	SD_BUS_PROPERTY("ExecMainStatus", "i", service_prop, 0, 0),
+	SD_BUS_VTABLE_END,
+};
+
 static const sd_bus_vtable manager_vtable[] = {
 	SD_BUS_VTABLE_START(0),
+	SD_BUS_METHOD("GetUnit", "s", "o", method_get_unit, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("GetUnitFileState", "s", "s", method_unit_file_state, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD("ListUnitsByPatterns", "asas", "a(ssssssouso)", method_list_units,
+		      SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("StartUnit", "ss", "o", method_job, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("RestartUnit", "ss", "o", method_job, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD("ReloadOrRestartUnit", "ss", "o", method_job, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -384,6 +491,9 @@ static int fake_setup(struct fake_systemd *f)
 	if (r >= 0)
 		r = sd_bus_add_fallback_vtable(f->bus, NULL, "/org/freedesktop/systemd1/unit",
 					       "org.freedesktop.systemd1.Unit", unit_vtable, unit_find, f);
+	if (r >= 0)
+		r = sd_bus_add_fallback_vtable(f->bus, NULL, "/org/freedesktop/systemd1/unit",
+					       "org.freedesktop.systemd1.Service", service_vtable, unit_find, f);
 	if (r >= 0)
 		r = sd_bus_request_name(f->bus, "org.freedesktop.systemd1", 0);
 	return r;

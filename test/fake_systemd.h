@@ -14,7 +14,8 @@
  * know gets org.freedesktop.systemd1.NoSuchUnit ("Unit %s not found.", as
  * systemd 252 answers); job objects answer Job.State while they run, and
  * unit objects (/org/freedesktop/systemd1/unit/<escaped name>) answer
- * Unit.ActiveState. A busy or failing PID 1 is modelled per unit: its job's
+ * Unit.ActiveState and Service.Result/ExecMainStatus; Manager.GetUnit,
+ * GetUnitFileState and ListUnitsByPatterns answer from the same units. A busy or failing PID 1 is modelled per unit: its job's
  * Properties.Get (the "does the job still exist?" question) answered late,
  * or with an error, while the job itself runs and ends as chosen.
  */
@@ -39,6 +40,9 @@ struct fake_unit {
 	const char *active_state; /* Unit.ActiveState; NULL: "active" */
 	unsigned probe_delay_ms;  /* its job's Properties.Get is answered this late (what is true then) */
 	const char *probe_error;  /* its job's Properties.Get gets this D-Bus error at once */
+	const char *file_state;   /* Manager.GetUnitFileState ("enabled", ...); NULL: "static" */
+	const char *service_result; /* Service.Result of its last run; NULL: "success" */
+	int exec_main_status;     /* Service.ExecMainStatus */
 };
 
 /*

@@ -10,6 +10,8 @@
 
 #include "checks.h"
 #include "config.h"
+#include "detect.h"
+#include "fake_systemd.h"
 #include "fixture.h"
 #include "macro.h"
 #include "testutil.h"
@@ -145,6 +147,80 @@ START_TEST(quiet_prints_only_warnings_and_failures)
 }
 END_TEST
 
+/* check's boot-unit line with the fake systemd serving units[0..n). */
+static const struct check_item *boot_unit_with(const struct fake_unit *units, size_t n)
+{
+	struct fake_bus *bus = fake_bus_start(root);
+	struct fake_systemd *sd = fake_systemd_start(fake_bus_address(bus), units, n, NULL, NULL);
+
+	check_report_done(&rep);
+	ck_assert_int_eq(check_boot_unit(ctx, &rep), 0);
+	fake_systemd_stop(sd);
+	fake_bus_stop(bus);
+	ck_assert_uint_eq(rep.n, 1);
+	return &rep.items[0];
+}
+
+START_TEST(boot_unit_enabled_and_its_last_run)
+{
+	const struct fake_unit ran[] = { { .name = "igd-regroup.service", .file_state = "enabled" } };
+	const struct fake_unit disabled[] = { { .name = "igd-regroup.service", .file_state = "disabled" } };
+	const struct fake_unit failed[] = { { .name = "igd-regroup.service", .file_state = "enabled",
+					      .active_state = "failed", .service_result = "exit-code",
+					      .exec_main_status = 1 } };
+	const struct check_item *it;
+
+	/* not this host, no bus of the test's own: not asked */
+	ck_assert_int_eq(check_boot_unit(ctx, &rep), 0);
+	ck_assert_str_eq(rep.items[0].message, "igd-regroup.service not asked: the root is not this host");
+
+	it = boot_unit_with(ran, 1);
+	ck_assert_int_eq(it->status, CHECK_OK);
+	ck_assert_str_eq(it->message, "igd-regroup.service is enabled and ran at this boot");
+	it = boot_unit_with(disabled, 1);
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_str_eq(it->message, "igd-regroup.service is disabled: nothing splits the groups at boot; run "
+				      "systemctl enable igd-regroup.service");
+	it = boot_unit_with(failed, 1);
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_str_eq(it->message, "igd-regroup.service is enabled; its run at this boot: failed (exit-code, "
+				      "exit status 1); see journalctl -b -u igd-regroup");
+	/* not installed: systemd knows no unit file */
+	it = boot_unit_with(NULL, 0);
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_ptr_nonnull(strstr(it->message, "systemd has no unit file igd-regroup.service"));
+}
+END_TEST
+
+START_TEST(detect_adds_the_running_vpn_agents)
+{
+	const struct fake_unit units[] = {
+		{ .name = "networking.service" },
+		{ .name = "netbird.service" },
+		{ .name = "tailscaled.service", .active_state = "inactive" },
+		{ .name = "wg-quick@wg0.service" },
+		{ .name = "ssh.service" },
+	};
+	struct fake_bus *bus;
+	struct fake_systemd *sd;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	ck_assert_int_eq(fixture_build_named(root, "hp-elitedesk-800-g4"), 0);
+	bus = fake_bus_start(root);
+	sd = fake_systemd_start(fake_bus_address(bus), units, ELEMENTSOF(units), NULL, NULL);
+	f = open_memstream(&text, &size);
+	ck_assert_int_eq(detect_run(ctx, false, f), 0);
+	fclose(f);
+	fake_systemd_stop(sd);
+	fake_bus_stop(bus);
+	ck_assert_ptr_nonnull(strstr(text, "\nunits = networking.service netbird.service wg-quick@wg0.service\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# Running VPN agents that bind to interfaces come after"));
+	free(text);
+}
+END_TEST
+
 static Suite *doctor_suite(void)
 {
 	Suite *s = suite_create("doctor");
@@ -154,6 +230,8 @@ static Suite *doctor_suite(void)
 	tcase_add_test(tc, iommu_fix_follows_the_boot_method);
 	tcase_add_test(tc, vfio_pci_at_boot);
 	tcase_add_test(tc, quiet_prints_only_warnings_and_failures);
+	tcase_add_test(tc, boot_unit_enabled_and_its_last_run);
+	tcase_add_test(tc, detect_adds_the_running_vpn_agents);
 	suite_add_tcase(s, tc);
 	return s;
 }
