@@ -80,7 +80,10 @@ static int check_iommu(const struct igd_ctx *ctx, const struct snapshot *snap, s
 			   "%s is on the kernel command line but there are no IOMMU groups: "
 			   "enable VT-d in the firmware setup",
 			   word);
-	return check_report_add(r, CHECK_FAIL, "iommu", "no IOMMU groups: %s", iommu_cmdline_fix(ctx));
+	return check_report_add(r, CHECK_FAIL, "iommu",
+		   "no IOMMU groups: add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT "
+		   "in /etc/default/grub, run update-grub and reboot (systemd-boot: "
+		   "/etc/kernel/cmdline and proxmox-boot-tool refresh)");
 }
 
 static int check_vfio(const struct igd_ctx *ctx, const struct igd_config *cfg, struct check_report *r)

@@ -62,10 +62,6 @@ int check_leftovers(const struct igd_ctx *ctx, struct check_report *r);
 int check_boot_modules(const struct igd_ctx *ctx, const struct igd_config *cfg, struct check_report *r);
 /* igd-regroup.service enabled and its run at this boot, asked over sd-bus (checks_units.c). 0 or -ENOMEM. */
 int check_boot_unit(const struct igd_ctx *ctx, struct check_report *r);
-/* /etc/kernel/proxmox-boot-uuids exists: the kernel command line is /etc/kernel/cmdline. */
-bool host_uses_proxmox_boot_tool(const struct igd_ctx *ctx);
-/* What to do on this host to turn the IOMMU on: the command-line words, the file, the command. */
-const char *iommu_cmdline_fix(const struct igd_ctx *ctx);
 
 /* The words that enable an IOMMU on the kernel command line, or NULL. Exposed for tests. */
 const char *check_cmdline_iommu(const char *cmdline);

@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/*
- * check: the host steps of the guides that act at boot -- where the IOMMU
- * words of the kernel command line go on this host, and whether vfio-pci is
- * loaded at boot.
- */
+/* check: the guides' host step that loads vfio-pci at boot (/etc/modules, modules-load.d). */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,24 +8,6 @@
 
 #include "checks.h"
 #include "macro.h"
-
-bool host_uses_proxmox_boot_tool(const struct igd_ctx *ctx)
-{
-	_cleanup_(freep) char *p = igd_path(ctx, "/etc/kernel/proxmox-boot-uuids");
-
-	return p && access(p, F_OK) == 0;
-}
-
-const char *iommu_cmdline_fix(const struct igd_ctx *ctx)
-{
-	/* the ESPs proxmox-boot-tool keeps (systemd-boot, ZFS installs) take /etc/kernel/cmdline, not GRUB's */
-	if (host_uses_proxmox_boot_tool(ctx))
-		return "add intel_iommu=on iommu=pt to the single line of /etc/kernel/cmdline, run "
-		       "proxmox-boot-tool refresh and reboot (this host boots through proxmox-boot-tool: "
-		       "/etc/kernel/proxmox-boot-uuids)";
-	return "add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run "
-	       "update-grub and reboot";
-}
 
 /* A modules-load.d style file lists vfio-pci (or vfio_pci): one module per line, '#' and ';' comments. */
 static bool file_lists_vfio_pci(const char *path)

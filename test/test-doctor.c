@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * check as the doctor of the guides' host steps: where the IOMMU words go on
- * this host (GRUB, or /etc/kernel/cmdline on a proxmox-boot-tool install),
- * and whether vfio-pci is loaded at boot.
+ * check as the doctor of the guides' host steps: vfio-pci loaded at boot,
+ * the boot unit enabled and its run, --quiet; detect's running VPN agents.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -48,32 +47,6 @@ static const struct check_item *item(const char *name)
 			return &rep.items[i];
 	return NULL;
 }
-
-START_TEST(iommu_fix_follows_the_boot_method)
-{
-	struct snapshot snap = {};
-	const struct check_item *it;
-
-	ck_assert_int_eq(fixture_build(root, "noiommu\ndevice 0000:00:02.0 8086:3e92 class=030000\n"), 0);
-	ck_assert_int_eq(snapshot_read(ctx, &snap), 0);
-	ck_assert_int_eq(check_run(ctx, &cfg, &snap, &rep), 0);
-	it = item("iommu");
-	ck_assert_ptr_nonnull(it);
-	ck_assert_int_eq(it->status, CHECK_FAIL);
-	ck_assert_str_eq(it->message, "no IOMMU groups: add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT "
-				      "in /etc/default/grub, run update-grub and reboot");
-	check_report_done(&rep);
-
-	/* a ZFS or systemd-boot install: proxmox-boot-tool keeps the ESPs */
-	tu_write_file(root, "etc/kernel/proxmox-boot-uuids", "1234-ABCD\n");
-	ck_assert_int_eq(check_run(ctx, &cfg, &snap, &rep), 0);
-	it = item("iommu");
-	ck_assert_str_eq(it->message, "no IOMMU groups: add intel_iommu=on iommu=pt to the single line of "
-				      "/etc/kernel/cmdline, run proxmox-boot-tool refresh and reboot (this host "
-				      "boots through proxmox-boot-tool: /etc/kernel/proxmox-boot-uuids)");
-	snapshot_done(&snap);
-}
-END_TEST
 
 START_TEST(vfio_pci_at_boot)
 {
@@ -227,7 +200,6 @@ static Suite *doctor_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, iommu_fix_follows_the_boot_method);
 	tcase_add_test(tc, vfio_pci_at_boot);
 	tcase_add_test(tc, quiet_prints_only_warnings_and_failures);
 	tcase_add_test(tc, boot_unit_enabled_and_its_last_run);
