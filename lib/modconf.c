@@ -169,7 +169,7 @@ bool modconf_ids_match(const char *ids, const struct pci_device *d)
 	return false;
 }
 
-static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
+static _printf_(6, 0) void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
 		     const char *format, va_list args)
 {
 	_cleanup_(freep) char *msg = NULL;
