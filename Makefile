@@ -139,6 +139,9 @@ clean:
 # The real-kernel lab (test/lab/): make lab, make demo-lab, make bench.
 -include test/lab/lab.mk
 
+# libFuzzer targets (test/fuzz/): make fuzz.
+include test/fuzz/fuzz.mk
+
 # Debian package
 # deb: build/deb/igd-regroup_*.deb, built from a copy of the tree in
 # build/deb/src (make check runs inside unless DEB_BUILD_OPTIONS=nocheck),
