@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "macro.h"
 
 #define UNIT_NAME_MAX 255
@@ -850,28 +851,23 @@ static int check_file(const struct igd_ctx *ctx, const char *path, const struct 
 
 int config_load(const struct igd_ctx *ctx, const char *path, struct igd_config *cfg)
 {
-	_cleanup_(closep) int fd = -1;
 	_cleanup_(fclosep) FILE *f = NULL;
 	struct stat st;
 	int r;
 
 	*cfg = (struct igd_config){};
 
-	/* O_NONBLOCK: a FIFO in the file's place must be refused below, not hang the boot. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return igd_log_errno(ctx, LOG_ERR, errno, "%s: cannot open: %m", path);
-	if (fstat(fd, &st) < 0)
-		return igd_log_errno(ctx, LOG_ERR, errno, "%s: cannot stat: %m", path);
+	/* links are followed: an admin may link /etc/igd-regroup.conf; what it names is checked */
+	r = file_open_regular(path, 0, &f, &st);
+	if (r == -EBADFD || r == -EISDIR) {
+		log_error(ctx, "%s: refusing to use a config file that is not a regular file", path);
+		return -EPERM;
+	}
+	if (r < 0)
+		return igd_log_errno(ctx, LOG_ERR, -r, "%s: cannot open: %m", path);
 	r = check_file(ctx, path, &st);
 	if (r < 0)
 		return r;
-
-	f = fdopen(fd, "r");
-	if (!f)
-		return igd_log_errno(ctx, LOG_ERR, errno, "%s: cannot open: %m", path);
-	fd = -1; /* f owns it now */
-
 	return parse(ctx, path, f, NULL, cfg);
 }
 

@@ -700,6 +700,61 @@ START_TEST(reset_skipped_when_another_vm_holds)
 }
 END_TEST
 
+/* ---- odd files in the host's place: refused or warned about at once, never a hang ---- */
+
+static void fifo(const char *rel)
+{
+	_cleanup_(freep) char *p = tu_path(root, rel);
+
+	tu_rm_rf(p);
+	tu_mkdir_p(root, rel);
+	ck_assert_int_eq(rmdir(p), 0);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+}
+
+START_TEST(fifo_as_the_vm_config)
+{
+	fifo("etc/pve/qemu-server/100.conf");
+	/* no writer ever comes: a blocking open would hang until Check's timeout */
+	ck_assert_int_eq(HOOK("100", "pre-start"), 1);
+	assert_has(err, "igd-regroup: VM 100: cannot open ");
+	assert_has(err, "/etc/pve/qemu-server/100.conf: not a regular file (a FIFO, a device or a socket)\n");
+}
+END_TEST
+
+START_TEST(symlink_as_the_vm_config)
+{
+	tu_write_file(root, "elsewhere.conf", VM100_SEED000);
+	tu_symlink(root, "etc/pve/qemu-server/100.conf", "../../../elsewhere.conf");
+	ck_assert_int_eq(HOOK("100", "pre-start"), 1);
+	assert_has(err, "/etc/pve/qemu-server/100.conf: a symbolic link, which is not followed here\n");
+}
+END_TEST
+
+START_TEST(fifo_as_pci_cfg)
+{
+	fifo("etc/pve/mapping/pci.cfg");
+	vm(100, "hostpci0: mapping=hd-audio\n");
+	ck_assert_int_eq(HOOK("100", "pre-start"), 1);
+	assert_has(err, "igd-regroup: mapping 'hd-audio': cannot open ");
+	assert_has(err, "/etc/pve/mapping/pci.cfg: not a regular file (a FIFO, a device or a socket)\n");
+}
+END_TEST
+
+START_TEST(fifo_as_etc_hostname)
+{
+	fifo("etc/hostname");
+	tu_write_file(root, "etc/pve/mapping/pci.cfg",
+		      "hd-audio\n"
+		      "\tmap id=8086:a348,iommugroup=7,node=pve,path=0000:00:1f.3,subsystem-id=103c:83e2\n");
+	vm(100, "hostpci0: mapping=hd-audio\n");
+	/* this machine's node name is not "pve" (or it is: then the check itself refuses) */
+	ck_assert_int_eq(HOOK("100", "pre-start"), 1);
+	assert_has(err, "igd-regroup: warning: Cannot read ");
+	assert_has(err, "/etc/hostname (not a regular file (a FIFO, a device or a socket)), using uname's node name\n");
+}
+END_TEST
+
 /* ---- chain ---- */
 
 static void chain_script(int status)
@@ -928,6 +983,14 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, reset_brings_back_a_missing_function);
 	tcase_add_test(tc, post_stop_only_a_multifunction_function_resets_nothing);
 	tcase_add_test(tc, reset_skipped_when_another_vm_holds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("odd files");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, fifo_as_the_vm_config);
+	tcase_add_test(tc, symlink_as_the_vm_config);
+	tcase_add_test(tc, fifo_as_pci_cfg);
+	tcase_add_test(tc, fifo_as_etc_hostname);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chain");

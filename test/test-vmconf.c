@@ -648,7 +648,8 @@ START_TEST(unreadable_vm)
 	poison_conf();
 	ck_assert_int_eq(vm_config_read(ctx, 100, &conf), -EISDIR);
 	assert_conf_poisoned();
-	assert_log_line(LOG_ERR, "Failed to read %s: Is a directory", path);
+	/* refused at the open, before any read */
+	assert_log_line(LOG_ERR, "VM 100: cannot open %s: Is a directory", path);
 }
 END_TEST
 
