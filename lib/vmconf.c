@@ -266,6 +266,17 @@ static int conf_hostpci(struct conf_reader *c, const char *key, int index, const
 	struct vm_hostpci h;
 	int r;
 
+	/*
+	 * qemu-server starts the VM without it: parse_vm_config's "key: value"
+	 * pattern wants a value (else it warns and skips the line), and
+	 * parse_hostpci returns nothing for an empty one. Refusing the start
+	 * here would refuse what Proxmox allows; an earlier line of the key stays.
+	 */
+	if (vmc_is_blank(value)) {
+		igd_log(c->ctx, LOG_WARNING, "%s:%u: ignoring %s without a value; Proxmox starts the VM without it",
+			c->path, c->line, key);
+		return 0;
+	}
 	r = hostpci_parse(value, &h, &what);
 	if (r == -EBADMSG) {
 		igd_log(c->ctx, LOG_ERR, "%s:%u: %s: %s", c->path, c->line, key, what);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "fixture.h"
 #include "hook.h"
 #include "testutil.h"
@@ -165,6 +166,57 @@ START_TEST(argv_errors_exit_2)
 }
 END_TEST
 
+/* What a caller passes as the phase is shown quoted, escaped and cut, never raw. */
+START_TEST(unknown_phase_escaped_and_cut)
+{
+	_cleanup_(freep) char *big = malloc(100 * 1024 + 1);
+
+	ck_assert_int_eq(HOOK("100", "\x1b]0;owned\x07\x1b[31mred\npost-stop\r\t'\\\x7f\xc3\xa9"), 2);
+	ck_assert_str_eq(err, "igd-regroup: unknown phase "
+			      "'\\x1b]0;owned\\x07\\x1b[31mred\\npost-stop\\r\\t\\'\\\\\\x7f\\xc3\\xa9' "
+			      "for VM 100; nothing done.\n");
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'A', 100 * 1024);
+	big[100 * 1024] = '\0';
+	big[10] = '\n';
+	ck_assert_int_eq(HOOK("100", big), 2);
+	ck_assert_str_eq(err, "igd-regroup: unknown phase "
+			      "'AAAAAAAAAA\\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA...' "
+			      "for VM 100; nothing done.\n");
+	/* exactly the limit: nothing cut */
+	big[10] = 'A';
+	big[64] = '\0';
+	ck_assert_int_eq(HOOK("100", big), 2);
+	assert_has(err, "AAAA' for VM 100");
+	assert_lacks(err, "...");
+}
+END_TEST
+
+START_TEST(escape_cut_bounds)
+{
+	static const struct {
+		const char *in;
+		size_t max;
+		const char *out;
+	} t[] = {
+		{ "", 64, "" },
+		{ "post-stop", 64, "post-stop" },
+		{ "post-stop", 4, "post..." },
+		{ "\x01\x1b\xff", 2, "\\x01\\x1b..." },
+		{ "a'b\\c", 64, "a\\'b\\\\c" },
+		{ "abc", 0, "..." },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		_cleanup_(freep) char *o = escape_cut(t[i].in, t[i].max);
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert_str_eq(o, t[i].out);
+	}
+}
+END_TEST
+
 START_TEST(vmid_and_phase_parsers)
 {
 	uint32_t v = 7;
@@ -245,6 +297,20 @@ START_TEST(pre_start_refused_before_split)
 	/* refused before anything was bound */
 	drv = driver_of("0000:00:1f.3");
 	ck_assert_str_eq(drv, "snd_hda_intel");
+}
+END_TEST
+
+/* "hostpci3:" without a value: Proxmox starts the VM without it, and the hook lets it */
+START_TEST(pre_start_empty_hostpci_warns)
+{
+	vm(100, VM100_SEED000 "hostpci3:\n");
+	tu_write_file(root, "usr/share/kvm/igpu-uhd630.rom", "rom");
+	ck_assert_int_eq(run_prog("test/igd-regroup-sim", NULL, (const char *const[]){ "apply", NULL }), 0);
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(err, "igd-regroup: warning: ");
+	assert_has(err, "/etc/pve/qemu-server/100.conf:9: ignoring hostpci3 without a value; Proxmox starts the VM "
+			"without it\n");
+	assert_has(out, "igd-regroup: VM 100: 3 passed device(s) checked; none takes a device from the host.\n");
 }
 END_TEST
 
@@ -945,6 +1011,8 @@ static Suite *hook_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, argv_errors_exit_2);
 	tcase_add_test(tc, vmid_and_phase_parsers);
+	tcase_add_test(tc, unknown_phase_escaped_and_cut);
+	tcase_add_test(tc, escape_cut_bounds);
 	tcase_add_test(tc, bad_config_exits_2);
 	tcase_add_test(tc, vm_not_selected);
 	tcase_add_test(tc, fast_phases_do_nothing);
@@ -954,6 +1022,7 @@ static Suite *hook_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, pre_start_refused_before_split);
 	tcase_add_test(tc, pre_start_passes_after_apply);
+	tcase_add_test(tc, pre_start_empty_hostpci_warns);
 	tcase_add_test(tc, pre_start_binds_the_vms_vfio_devices);
 	tcase_add_test(tc, pre_start_isolation_off);
 	tcase_add_test(tc, pre_start_mapping_resolves);
