@@ -19,8 +19,13 @@ int run_dir_prepare(const struct igd_ctx *ctx, int level, char **ret)
 	/* /run exists on a booted host; a bare test root may lack it */
 	if (mkdir(run, 0755) < 0 && errno != EEXIST)
 		return igd_log_errno(ctx, level, errno, "Cannot create %s: %m", run);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0) {
+		/* exactly 0755 whatever the umask: the notifier and the admin read in it */
+		if (chmod(dir, 0755) < 0)
+			return igd_log_errno(ctx, level, errno, "Cannot set the mode of %s: %m", dir);
+	} else if (errno != EEXIST) {
 		return igd_log_errno(ctx, level, errno, "Cannot create %s: %m", dir);
+	}
 	/*
 	 * Whoever made it, it must be ours and closed to others. /run itself is
 	 * root's (0755) on a host, so nobody else can swap the directory after
