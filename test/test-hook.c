@@ -922,6 +922,10 @@ START_TEST(install_hook_errors)
 	ck_assert_int_eq(IGD("install-hook"), 1);
 	assert_has(err, "already exists and is not a symlink; remove it first.");
 	ck_assert_int_eq(IGD("install-hook", "local", "more"), 2);
+	/* a FIFO in storage.cfg's place: refused at once */
+	fifo("etc/pve/storage.cfg");
+	ck_assert_int_eq(IGD("install-hook"), 1);
+	assert_has(err, "/etc/pve/storage.cfg: not a regular file (a FIFO, a device or a socket)\n");
 }
 END_TEST
 
