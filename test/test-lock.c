@@ -131,6 +131,35 @@ START_TEST(takes_in_a_root_only_directory)
 END_TEST
 
 /*
+ * The other user, in a child: returns its exit status (its cleanups run
+ * before the _exit). Reports on ready 'd' when it could not create our
+ * directory, 'l' when it could not create our lock, then holds on until
+ * done is closed.
+ */
+static int as_nobody(int ready, int done)
+{
+	_cleanup_(freep) char *old = tu_path(root, "run/lock/igd-regroup.lock");
+	_cleanup_(freep) char *dir = tu_path(root, "run/igd-regroup");
+	_cleanup_(freep) char *ours = tu_path(root, "run/igd-regroup/lock");
+	_cleanup_(closep) int fd = -1;
+	char c;
+
+	if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+		return 10;
+	/* what it can: its own file at the old lock path, held */
+	fd = open(old, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+		return 11;
+	/* what it cannot: our directory and our lock */
+	c = (mkdir(dir, 0777) < 0 && errno == EACCES) ? 'd' : 'D';
+	(void)!write(ready, &c, 1);
+	c = (open(ours, O_RDWR | O_CREAT | O_CLOEXEC, 0666) < 0) ? 'l' : 'L';
+	(void)!write(ready, &c, 1);
+	(void)!read(done, &c, 1); /* hold everything until the parent is done */
+	return 0;
+}
+
+/*
  * Another local user does all it can in the tree before us: it holds a lock
  * file of its own in the world-writable run/lock, and tries to create our
  * directory and our lock. We still take the lock at once.
@@ -154,27 +183,9 @@ START_TEST(an_unprivileged_user_cannot_block_us)
 	child = fork();
 	ck_assert_int_ge(child, 0);
 	if (child == 0) {
-		_cleanup_(freep) char *old = tu_path(root, "run/lock/igd-regroup.lock");
-		_cleanup_(freep) char *dir = tu_path(root, "run/igd-regroup");
-		_cleanup_(freep) char *ours = tu_path(root, "run/igd-regroup/lock");
-		int fd;
-		char c;
-
 		close(done[1]);
 		close(ready[0]);
-		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
-			_exit(10);
-		/* what it can: its own file at the old lock path, held */
-		fd = open(old, O_RDWR | O_CREAT | O_EXCL, 0644);
-		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
-			_exit(11);
-		/* what it cannot: our directory and our lock */
-		c = (mkdir(dir, 0777) < 0 && errno == EACCES) ? 'd' : 'D';
-		(void)!write(ready[1], &c, 1);
-		c = (open(ours, O_RDWR | O_CREAT, 0666) < 0) ? 'l' : 'L';
-		(void)!write(ready[1], &c, 1);
-		(void)!read(done[0], &c, 1); /* hold everything until the parent is done */
-		_exit(0);
+		_exit(as_nobody(ready[1], done[0]));
 	}
 	close(ready[1]);
 	close(done[0]);
