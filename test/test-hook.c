@@ -807,6 +807,20 @@ START_TEST(fifo_as_pci_cfg)
 }
 END_TEST
 
+/* A FIFO as qemu-server's PID file is skipped at once: the holder is named by its pid alone. */
+START_TEST(fifo_as_a_qemu_pid_file)
+{
+	use_topology("hp-elitedesk-800-g4-split");
+	vm(100, VM100_SEED000);
+	tu_write_file(root, "dev/vfio/8", "");
+	tu_symlink(root, "proc/5151/fd/40", "/dev/vfio/8");
+	fifo("run/qemu-server/101.pid");
+	ck_assert_int_eq(HOOK("100", "post-stop"), 0);
+	assert_has(err, "igd-regroup: Refusing to remove 0000:00:1f.3: it is bound to vfio-pci and held by a running VM "
+			"(pid 5151). Nothing was changed.\n");
+}
+END_TEST
+
 START_TEST(fifo_as_etc_hostname)
 {
 	fifo("etc/hostname");
@@ -1064,6 +1078,7 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, symlink_as_the_vm_config);
 	tcase_add_test(tc, fifo_as_pci_cfg);
 	tcase_add_test(tc, fifo_as_etc_hostname);
+	tcase_add_test(tc, fifo_as_a_qemu_pid_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chain");
