@@ -53,9 +53,13 @@ static long read_pid(int fd)
 
 static const char *file_kind(mode_t m)
 {
-	return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket"
-	       : S_ISCHR(m) || S_ISBLK(m)       ? "a device"
-					       : "not a regular file";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	return "another kind of file";
 }
 
 static int open_lock(const struct igd_ctx *ctx, const char *path)
