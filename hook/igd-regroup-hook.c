@@ -17,11 +17,15 @@
 
 #include "config.h"
 #include "context.h"
+#include "escape.h"
 #include "hook.h"
 
 extern char **environ;
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* The longest phase shown in the message about an unknown one, in bytes. */
+#define PHASE_SHOWN_MAX 64
 
 /* Short lines, prefixed: they land in the Proxmox task log. */
 static void log_prefixed(void *userdata, int priority, const char *msg)
@@ -98,7 +102,11 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (hook_phase_parse(argv[2], &phase) < 0) {
-		fprintf(stderr, "igd-regroup: unknown phase '%s' for VM %u; nothing done.\n", argv[2], vmid);
+		/* whatever called us chose it: no escape sequence, line break or 100 KB in the task log */
+		_cleanup_(freep) char *shown = escape_cut(argv[2], PHASE_SHOWN_MAX);
+
+		fprintf(stderr, "igd-regroup: unknown phase '%s' for VM %u; nothing done.\n",
+			shown ? shown : "(out of memory)", vmid);
 		return EXIT_USAGE;
 	}
 

@@ -290,7 +290,7 @@ static int recover_missing(const struct igd_ctx *ctx, const struct plan *plan, u
 int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	       const struct engine_options *opts, struct engine_result *res)
 {
-	_cleanup_(igd_lock_releasep) int lock = -1;
+	_cleanup_(igd_lock_release) struct igd_lock lock = IGD_LOCK_NULL;
 	struct igd_config view = *cfg; /* shallow: the functions this run cycles */
 	struct engine_result r = { .outcome = ENGINE_OK };
 	struct snapshot snap = {}, after = {};
@@ -308,9 +308,9 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		return 0;
 	}
 
-	lock = igd_lock_take(ctx, opts->lock_timeout_ms ? opts->lock_timeout_ms : LOCK_TIMEOUT_MS_DEFAULT);
-	if (lock < 0)
-		return lock;
+	k = igd_lock_take(ctx, opts->lock_timeout_ms ? opts->lock_timeout_ms : LOCK_TIMEOUT_MS_DEFAULT, &lock);
+	if (k < 0)
+		return k;
 	r.ms_lock = now_ms() - t0;
 	legacy_autoprobe_restore(ctx);
 

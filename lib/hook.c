@@ -137,7 +137,7 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	_cleanup_(snapshot_done) struct snapshot snap = {};
 	_cleanup_(hostpci_choices_done) struct hostpci_choices chosen = {};
 	_cleanup_(freep) struct pci_addr *taken = NULL;
-	_cleanup_(igd_lock_releasep) int lock = -1;
+	_cleanup_(igd_lock_release) struct igd_lock lock = IGD_LOCK_NULL;
 	size_t n = 0;
 	int r;
 
@@ -155,9 +155,9 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 		return 0;
 	}
 	/* the lock keeps a concurrent regroup from changing groups under the check */
-	lock = igd_lock_take(ctx, LOCK_TIMEOUT_MS_DEFAULT);
-	if (lock < 0)
-		return lock;
+	r = igd_lock_take(ctx, LOCK_TIMEOUT_MS_DEFAULT, &lock);
+	if (r < 0)
+		return r;
 	r = snapshot_read(ctx, &snap);
 	if (r < 0)
 		return r;

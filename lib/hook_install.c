@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "hook_install.h"
 #include "sysfs.h"
 
@@ -38,12 +39,15 @@ int pve_storage_path(const struct igd_ctx *ctx, const char *storage, char **ret_
 	_cleanup_(freep) char *line = NULL, *path = NULL;
 	size_t cap = 0;
 	bool in = false, found = false, snippets = false;
+	int r;
 
 	if (!cfg)
 		return -ENOMEM;
-	f = fopen(cfg, "re");
-	if (!f)
-		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot read %s: %m", cfg);
+	r = file_open_regular(cfg, FILE_NOFOLLOW, &f, NULL);
+	if (r < 0) {
+		log_error(ctx, "Cannot read %s: %s", cfg, file_strerror(r));
+		return r;
+	}
 	while (getline(&line, &cap, f) >= 0) {
 		char *l = line;
 

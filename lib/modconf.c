@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "fileio.h"
 #include "modconf.h"
 #include "sysfs.h"
 
@@ -344,15 +345,15 @@ static int read_initramfs_modules(struct modconf *m)
 	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(freep) char *line = NULL;
 	size_t cap = 0;
+	int r;
 
 	if (!path)
 		return -ENOMEM;
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : negative_errno();
+	r = file_open_regular(path, 0, &f, NULL);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
 	while (getline(&line, &cap, f) >= 0) {
 		const char *p = line + strspn(line, " \t");
-		int r;
 
 		if (*p == '#')
 			continue;

@@ -613,7 +613,7 @@ START_TEST(apply_refused_exits_1)
 	assert_has(err, "Refusing to remove 0000:00:17.0: it backs the root filesystem (sda). Nothing was changed.\n");
 	assert_has(out, "0000:00:1f.3: group 7 -> unchanged (refused)\n");
 	/* only the lock file is new */
-	assert_has(after, "F /run/lock/igd-regroup.lock");
+	assert_has(after, "F /run/igd-regroup/lock");
 }
 END_TEST
 
