@@ -31,7 +31,7 @@ int check_report_add(struct check_report *r, enum check_status st, const char *n
 const char *check_cmdline_iommu(const char *cmdline)
 {
 	static const char *const words[] = { "intel_iommu=on", "amd_iommu=on", "iommu=on" };
-	const char *p = cmdline;
+	const char *p = cmdline, *found = NULL;
 
 	/* whole words only: "intel_iommu=on" must not match "xintel_iommu=on" or "intel_iommu=onx" */
 	while (p && *p) {
@@ -41,10 +41,13 @@ const char *check_cmdline_iommu(const char *cmdline)
 		len = strcspn(p, " \t\n");
 		for (size_t i = 0; i < ELEMENTSOF(words); i++)
 			if (len == strlen(words[i]) && strncmp(p, words[i], len) == 0)
-				return words[i];
+				found = found ? found : words[i];
+		/* the kernel reads every intel_iommu=: a later "off" turns it off again */
+		if (len == strlen("intel_iommu=off") && strncmp(p, "intel_iommu=off", len) == 0 && found == words[0])
+			found = NULL;
 		p += len;
 	}
-	return NULL;
+	return found;
 }
 
 static char *read_first_line(const struct igd_ctx *ctx, const char *rel)
