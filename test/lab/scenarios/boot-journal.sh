@@ -25,7 +25,7 @@ lacks_line() {
 	! lines "$@" | grep -qF -- "$l" || { printf 'in journalctl -u %s %s:\n' "$u" "$*"; lines "$@"; return 1; }
 }
 
-check "lab: the unit ran with the lab's config (IGD_REGROUP_CONFIG=$(systemctl show -P Environment $u; systemctl show-environment | sed -n 's/^IGD_REGROUP_CONFIG=//p'))" \
+check "lab: the unit ran with the lab's config (IGD_REGROUP_CONFIG=$(systemctl show-environment | sed -n 's/^IGD_REGROUP_CONFIG=//p'))" \
 	sh -c 'systemctl show-environment | grep -qx "IGD_REGROUP_CONFIG=/usr/lib/igd-lab/boot-journal.conf"'
 check "lab: $MISSING does not exist" absent "$MISSING"
 state=$(systemctl show -P ActiveState $u)/$(systemctl show -P Result $u)/$(systemctl show -P ExecMainStatus $u)
@@ -54,3 +54,17 @@ check "nothing was written: 1f.3 still shares its IOMMU group with the NIC 1f.6 
 	same_group 0000:00:1f.3 "$NIC_ADDR"
 diag "$(journalctl -b -q -o short-monotonic -u $u --output-fields=PRIORITY,MESSAGE 2>&1 | tail -n 20)"
 diag "$(journalctl -b -q -o verbose -u $u -p warning 2>&1 | grep -E '^    (PRIORITY|MESSAGE)=' | tail -n 20)"
+
+# Debug lines are stderr lines too: a transient unit runs the dry run with
+# --verbose; its debug line is filed at 7, below info.
+p=igd-journal-probe
+systemd-run --wait -q -u $p -p Environment=IGD_REGROUP_CONFIG=/usr/lib/igd-lab/boot-journal.conf \
+	/usr/sbin/igd-regroup --verbose apply --dry-run >/dev/null 2>&1
+# (journald reads the stream on its own time: wait for the line to be there)
+check "igd-regroup --verbose under a unit: its debug line 'read N PCI devices' is in the journal at -p debug" \
+	wait_until 20 sh -c "journalctl -b -q -o cat -u $p.service -p debug | grep -q '^read [0-9]* PCI devices under /\$'"
+check "... and filed at 7: not shown at -p info" \
+	sh -c "! journalctl -b -q -o cat -u $p.service -p info | grep -q '^read [0-9]* PCI devices'"
+check "... while the dry run's plan (stdout) is shown at -p info" \
+	sh -c "journalctl -b -q -o cat -u $p.service -p info | grep -q '^Dry run: nothing is written.\$'"
+diag "$(journalctl -b -q -o verbose -u $p.service 2>&1 | grep -E '^    (PRIORITY|MESSAGE)=' | head -n 12)"
