@@ -268,7 +268,7 @@ START_TEST(environment_variables)
 	ck_assert_int_ge(asprintf(&e_conf, "IGD_REGROUP_CONFIG=%s", conf), 0);
 	char *env[] = { e_root, e_conf, NULL };
 	ck_assert_int_eq(run_env("igd-regroup", env, (const char *const[]){ "status", NULL }), 0);
-	assert_has(out, "RV 0000:00:1f.3 [8086:a348]");
+	assert_has(out, "RV 0000:00:1f.3 Audio device: [8086:a348]");
 }
 END_TEST
 
@@ -281,10 +281,10 @@ START_TEST(status_hp)
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
 	assert_has(out, "14 PCI devices in 8 IOMMU groups.");
 	assert_has(out, "Group 7  shared by 5 devices\n");
-	assert_has(out, "  RV 0000:00:1f.0 [8086:a306] Intel Corporation Q370 Chipset LPC/eSPI Controller  driver none\n");
-	assert_has(out, "  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
-	assert_has(out, "  R  0000:00:1f.6 [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e  net eno1 (up, in vmbr0)\n");
-	assert_has(out, "   V 0000:00:02.0 [8086:3e92]");
+	assert_has(out, "  RV 0000:00:1f.0 ISA bridge: [8086:a306] Intel Corporation Q370 Chipset LPC/eSPI Controller  driver none\n");
+	assert_has(out, "  RV 0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
+	assert_has(out, "  R  0000:00:1f.6 Ethernet controller: [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e  net eno1 (up, in vmbr0)\n");
+	assert_has(out, "   V 0000:00:02.0 VGA compatible controller: [8086:3e92]");
 	assert_has(out, "disk sda3 (root, swap)");
 	assert_lacks(out, "\033[");
 	ck_assert_str_eq(err, "");
@@ -297,7 +297,7 @@ START_TEST(status_split_hp)
 	write_conf(HP_CONF);
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
 	assert_has(out, "Group 7  shared by 4 devices\n");
-	assert_has(out, "Group 8\n  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
+	assert_has(out, "Group 8\n  RV 0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
 }
 END_TEST
 
@@ -312,11 +312,30 @@ START_TEST(status_without_iommu)
 	ck_assert_int_eq(RUN("--root", root, "status"), 0);
 	assert_has(out, "No IOMMU groups: the IOMMU is off or absent");
 	assert_has(out, "No IOMMU group\n");
-	assert_has(out, "0000:00:1f.3 [8086:a348]");
+	assert_has(out, "0000:00:1f.3 Audio device: [8086:a348]");
 	/* the note is a notice: in the journal, filed as one */
 	ck_assert_int_eq(RUN_J("igd-regroup", "--root", root, "status"), 0);
 	assert_starts(err, "<5>note: no config at ");
 	assert_all_prefixed(err);
+}
+END_TEST
+
+START_TEST(status_shows_device_classes)
+{
+	/* pci.ids names the subclass, only the base class (libpci adds the code), or neither */
+	ck_assert_int_eq(fixture_build(root, "vendor 8086 Intel Corporation\n"
+					     "name 8086:a348 Cannon Lake PCH cAVS\n"
+					     "name 8086:15bb Ethernet Connection (7) I219-LM\n"
+					     "device 0000:00:1f.3 8086:a348 class=040300 group=7 driver=snd_hda_intel\n"
+					     "device 0000:00:1f.6 8086:15bb class=020000 group=7 driver=e1000e\n"
+					     "device 0000:00:1f.7 8086:a348 class=04ee00 group=8\n"
+					     "device 0000:00:1f.5 8086:a348 class=130000 group=9\n"),
+			 0);
+	ck_assert_int_eq(RUN("--root", root, "status"), 0);
+	assert_has(out, "     0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
+	assert_has(out, "     0000:00:1f.6 Ethernet controller: [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e\n");
+	assert_has(out, "     0000:00:1f.7 Multimedia controller [04ee]: [8086:a348]");
+	assert_has(out, "     0000:00:1f.5 Class 1300: [8086:a348]");
 }
 END_TEST
 
@@ -712,7 +731,7 @@ START_TEST(apply_hp)
 	assert_lacks(err, "autoprobing");
 	/* and then status shows the split */
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
-	assert_has(out, "Group 8\n  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
+	assert_has(out, "Group 8\n  RV 0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
 }
 END_TEST
 
@@ -889,6 +908,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, status_hp);
 	tcase_add_test(tc, status_split_hp);
 	tcase_add_test(tc, status_without_iommu);
+	tcase_add_test(tc, status_shows_device_classes);
 	tcase_add_test(tc, status_real_host_read_only);
 	suite_add_tcase(s, tc);
 
