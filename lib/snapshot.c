@@ -180,8 +180,13 @@ static int add_device(const struct igd_ctx *ctx, struct pci_access *a, struct pc
 	pci_fill_info(d, FILL_FLAGS);
 	vname = pci_lookup_name(a, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR, d->vendor_id);
 	dname = pci_lookup_name(a, dbuf, sizeof(dbuf), PCI_LOOKUP_DEVICE, d->vendor_id, d->device_id);
-	/* the subclass's name, else the base class's; "Class 0403" without either */
-	cname = pci_lookup_name(a, cbuf, sizeof(cbuf), PCI_LOOKUP_CLASS, d->device_class);
+	/*
+	 * The subclass's name, else the base class's; "Class 0403" without either.
+	 * From pci.ids only: udev's hwdb has its class names from pci.ids too, and
+	 * libpci 3.9 leaks a udev context on each hwdb lookup when the hwdb cannot
+	 * be opened (a host without hwdb.bin, for a class pci.ids does not name).
+	 */
+	cname = pci_lookup_name(a, cbuf, sizeof(cbuf), PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_HWDB, d->device_class);
 
 	dev.vendor_id = d->vendor_id;
 	dev.device_id = d->device_id;
