@@ -47,5 +47,12 @@ int check_report_add(struct check_report *r, enum check_status st, const char *n
 int check_drivers(const struct igd_ctx *ctx, const struct igd_config *cfg, const struct snapshot *snap,
 		  struct check_report *r);
 
+/*
+ * apply, its dry run and the hook's pre-start need IOMMU groups: without
+ * them, logs that the IOMMU is off and how to turn it on for this host's
+ * boot loader, and returns -ENODEV; else 0.
+ */
+int check_iommu_required(const struct igd_ctx *ctx, const struct snapshot *snap);
+
 /* The words that enable an IOMMU on the kernel command line, or NULL. Exposed for tests. */
 const char *check_cmdline_iommu(const char *cmdline);

@@ -2,6 +2,7 @@
 #include <string.h>
 #include <systemd/sd-journal.h>
 
+#include "checks.h"
 #include "engine.h"
 #include "hook.h"
 #include "lock.h"
@@ -161,6 +162,12 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	r = snapshot_read(ctx, &snap);
 	if (r < 0)
 		return r;
+	/* else the start fails later, at vfio-pci or in qemu, with a less useful message */
+	r = check_iommu_required(ctx, &snap);
+	if (r < 0) {
+		journal(ctx, vmid, HOOK_PRE_START, "failed", "the IOMMU is off");
+		return r;
+	}
 	r = hostpci_choose(ctx, &vm, &snap, 0, &chosen);
 	if (r < 0) {
 		journal(ctx, vmid, HOOK_PRE_START, "failed",

@@ -502,7 +502,7 @@ int netnotify_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	const char *after;
 
 	if (!record)
-		return -ENOMEM;
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot start: %m");
 	/* The engine or the hook that started us may still hold it. */
 	sd_notify(0, "STATUS=Waiting for the igd-regroup lock...");
 	r = igd_lock_take(ctx, opts && opts->lock_timeout_ms ? opts->lock_timeout_ms : LOCK_TIMEOUT_MS_DEFAULT,

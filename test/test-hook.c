@@ -536,6 +536,27 @@ START_TEST(pre_start_legacy_igd_rules)
 }
 END_TEST
 
+START_TEST(pre_start_without_iommu)
+{
+	_cleanup_(freep) char *text = tu_read_file(topo), *all = NULL, *drv = NULL;
+
+	/* the HP booted without intel_iommu=on: no groups */
+	ck_assert_int_ge(asprintf(&all, "%s\nnoiommu\ncmdline root=/dev/mapper/pve-root ro quiet\n", text), 0);
+	tu_rm_rf(root);
+	tu_mkdir_p(root, "");
+	tu_write_file(root, "igd-regroup.conf", HP_CONF);
+	tu_write_file(root, "etc/hostname", "pve\n");
+	ck_assert_int_eq(fixture_build(root, all), 0);
+	vm(100, VM100_SEED000);
+	ck_assert_int_eq(REAL_HOOK("100", "pre-start"), 1);
+	ck_assert_str_eq(err, "igd-regroup: The IOMMU is off: no IOMMU groups: add intel_iommu=on iommu=pt to "
+			      "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run update-grub and reboot. "
+			      "Nothing was changed.\n");
+	drv = driver_of("0000:00:1f.3");
+	ck_assert_str_eq(drv, "snd_hda_intel");
+}
+END_TEST
+
 START_TEST(pre_start_missing_device)
 {
 	vm(100, "hostpci0: 0000:00:1f.2\n");
@@ -1054,6 +1075,7 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, pre_start_mapping_made_before_the_split);
 	tcase_add_test(tc, pre_start_legacy_igd_rules);
 	tcase_add_test(tc, pre_start_missing_device);
+	tcase_add_test(tc, pre_start_without_iommu);
 	tcase_add_test(tc, pre_start_missing_vm_config);
 	tcase_add_test(tc, pre_start_warnings);
 	tcase_add_test(tc, pre_start_no_warning_for_a_good_setup);
