@@ -85,8 +85,9 @@ $(B)/test/test-%: $(B)/test/test-%.o $(TEST_HELPER_OBJS) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
 
 # The real programs (same mains, same library) on the sysfs model.
-$(B)/test/igd-regroup-sim: $(B)/units/igd-regroup.o $(B)/test/tools/sim_env.o $(TEST_HELPER_OBJS) $(LIB_A)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
+# $IGD_SIM_ENOMEM=plan_build: an allocation failure in the plan (test/tools/sim_enomem.c).
+$(B)/test/igd-regroup-sim: $(B)/units/igd-regroup.o $(B)/test/tools/sim_env.o $(B)/test/tools/sim_enomem.o $(TEST_HELPER_OBJS) $(LIB_A)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -Wl,--wrap=plan_build -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
 
 $(B)/test/igd-regroup-hook-sim: $(B)/hook/igd-regroup-hook.o $(B)/test/tools/sim_env.o $(TEST_HELPER_OBJS) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
@@ -149,6 +150,9 @@ clean:
 
 # The real-kernel lab (test/lab/): make lab, make demo-lab, make bench.
 -include test/lab/lab.mk
+
+# libFuzzer targets (test/fuzz/): make fuzz.
+include test/fuzz/fuzz.mk
 
 # Debian package
 # deb: build/deb/igd-regroup_*.deb, built from a copy of the tree in

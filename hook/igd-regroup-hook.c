@@ -15,30 +15,44 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "config.h"
 #include "context.h"
+#include "escape.h"
 #include "hook.h"
 
 extern char **environ;
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
-/* Short lines, prefixed: they land in the Proxmox task log. */
+/* The longest phase shown in the message about an unknown one, in bytes. */
+#define PHASE_SHOWN_MAX 64
+
+/* Which of stdout and stderr is the journal (a hook run from a unit). */
+struct journal_streams {
+	bool out, err;
+};
+
+/*
+ * Short lines, prefixed: they land in the Proxmox task log. Under a unit
+ * whose output is the journal, each line also carries its priority.
+ */
 static void log_prefixed(void *userdata, int priority, const char *msg)
 {
-	FILE *out = priority <= LOG_WARNING ? stderr : stdout;
+	const struct journal_streams *j = userdata;
+	bool to_err = priority <= LOG_WARNING;
+	FILE *out = to_err ? stderr : stdout;
 
-	fprintf(out, "igd-regroup: %s%s\n", priority == LOG_WARNING ? "warning: " : "", msg);
+	cli_write_lines(out, to_err ? j->err : j->out, priority,
+			priority == LOG_WARNING ? "igd-regroup: warning: " : "igd-regroup: ", msg);
 	fflush(out);
 }
 
-static void usage(FILE *out)
-{
-	fprintf(out, "Usage: igd-regroup-hook VMID PHASE\n"
-		     "The Proxmox VE hookscript of igd-regroup; PHASE is pre-start, post-start, "
-		     "pre-stop or post-stop.\n"
-		     "Attach it with: qm set VMID --hookscript local:snippets/igd-regroup-hook\n");
-}
+#define USAGE                                                                                      \
+	"Usage: igd-regroup-hook VMID PHASE\n"                                                     \
+	"The Proxmox VE hookscript of igd-regroup; PHASE is pre-start, post-start, "               \
+	"pre-stop or post-stop.\n"                                                                 \
+	"Attach it with: qm set VMID --hookscript local:snippets/igd-regroup-hook\n"
 
 /* Runs [hook] chain with our two arguments; returns its exit status (or 1 if it could not run). */
 static int run_chain(const struct igd_ctx *ctx, const char *chain, char *vmid, char *phase)
@@ -80,12 +94,13 @@ int main(int argc, char **argv)
 {
 	_cleanup_(igd_ctx_freep) struct igd_ctx *ctx = NULL;
 	struct igd_config cfg = {};
+	struct journal_streams streams;
 	enum hook_phase phase;
 	uint32_t vmid;
 	int r, ret = EXIT_OK;
 
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		usage(stdout);
+		fputs(USAGE, stdout);
 		return EXIT_OK;
 	}
 	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
@@ -93,21 +108,27 @@ int main(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (argc != 3 || hook_vmid_parse(argv[1], &vmid) < 0) {
-		fprintf(stderr, "igd-regroup: expected a VMID (100..999999999) and a phase.\n");
-		usage(stderr);
+		cli_print(LOG_ERR, "igd-regroup: expected a VMID (100..999999999) and a phase.");
+		cli_print(LOG_INFO, "%s", USAGE);
 		return EXIT_USAGE;
 	}
 	if (hook_phase_parse(argv[2], &phase) < 0) {
-		fprintf(stderr, "igd-regroup: unknown phase '%s' for VM %u; nothing done.\n", argv[2], vmid);
+		/* whatever called us chose it: no escape sequence, line break or 100 KB in the task log */
+		_cleanup_(freep) char *shown = escape_cut(argv[2], PHASE_SHOWN_MAX);
+
+		cli_print(LOG_ERR, "igd-regroup: unknown phase '%s' for VM %u; nothing done.",
+			  shown ? shown : "(out of memory)", vmid);
 		return EXIT_USAGE;
 	}
 
 	r = igd_ctx_new(getenv(IGD_ENV_ROOT), getenv(IGD_ENV_CONFIG), &ctx);
 	if (r < 0) {
-		fprintf(stderr, "igd-regroup: %s: %s\n", IGD_ENV_ROOT, strerror(-r));
+		cli_print(LOG_ERR, "igd-regroup: %s: %s", IGD_ENV_ROOT, strerror(-r));
 		return EXIT_USAGE;
 	}
-	igd_ctx_set_log_fn(ctx, log_prefixed, NULL);
+	streams = (struct journal_streams){ .out = cli_fd_is_journal(STDOUT_FILENO),
+					    .err = cli_fd_is_journal(STDERR_FILENO) };
+	igd_ctx_set_log_fn(ctx, log_prefixed, &streams);
 
 	/* only the config is read here: the chain and the phases' settings are in it */
 	r = config_load(ctx, igd_ctx_config_path(ctx), &cfg);

@@ -31,7 +31,7 @@ int check_report_add(struct check_report *r, enum check_status st, const char *n
 const char *check_cmdline_iommu(const char *cmdline)
 {
 	static const char *const words[] = { "intel_iommu=on", "amd_iommu=on", "iommu=on" };
-	const char *p = cmdline;
+	const char *p = cmdline, *found = NULL;
 
 	/* whole words only: "intel_iommu=on" must not match "xintel_iommu=on" or "intel_iommu=onx" */
 	while (p && *p) {
@@ -41,10 +41,13 @@ const char *check_cmdline_iommu(const char *cmdline)
 		len = strcspn(p, " \t\n");
 		for (size_t i = 0; i < ELEMENTSOF(words); i++)
 			if (len == strlen(words[i]) && strncmp(p, words[i], len) == 0)
-				return words[i];
+				found = found ? found : words[i];
+		/* the kernel reads every intel_iommu=: a later "off" turns it off again */
+		if (len == strlen("intel_iommu=off") && strncmp(p, "intel_iommu=off", len) == 0 && found == words[0])
+			found = NULL;
 		p += len;
 	}
-	return NULL;
+	return found;
 }
 
 static char *read_first_line(const struct igd_ctx *ctx, const char *rel)
@@ -67,23 +70,58 @@ static char *read_first_line(const struct igd_ctx *ctx, const char *rel)
 	return line;
 }
 
+/*
+ * What to do about a missing IOMMU: firmware when the command line already
+ * asks for it, else the command line where this host's boot loader reads it
+ * (/etc/kernel/proxmox-boot-uuids: proxmox-boot-tool manages the ESPs).
+ * Returns a malloc'd sentence or NULL (out of memory).
+ */
+static char *iommu_fix(const struct igd_ctx *ctx)
+{
+	_cleanup_(freep) char *cmdline = read_first_line(ctx, "/proc/cmdline");
+	_cleanup_(freep) char *uuids = igd_path(ctx, "/etc/kernel/proxmox-boot-uuids");
+	const char *word = cmdline ? check_cmdline_iommu(cmdline) : NULL;
+	char *fix = NULL;
+	int r;
+
+	if (word)
+		r = asprintf(&fix, "%s is on the kernel command line but there are no IOMMU groups: "
+				   "enable VT-d in the firmware setup", word);
+	else if (uuids && access(uuids, F_OK) == 0)
+		r = asprintf(&fix, "no IOMMU groups: add intel_iommu=on iommu=pt to /etc/kernel/cmdline, "
+				   "run proxmox-boot-tool refresh and reboot");
+	else
+		r = asprintf(&fix, "no IOMMU groups: add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT "
+				   "in /etc/default/grub, run update-grub and reboot");
+	return r < 0 ? NULL : fix;
+}
+
+int check_iommu_required(const struct igd_ctx *ctx, const struct snapshot *snap)
+{
+	_cleanup_(freep) char *fix = NULL;
+
+	if (snap->iommu_groups)
+		return 0;
+	fix = iommu_fix(ctx);
+	if (!fix)
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "The IOMMU is off, and: %m");
+	log_error(ctx, "The IOMMU is off: %s. Nothing was changed.", fix);
+	return -ENODEV;
+}
+
 static int check_iommu(const struct igd_ctx *ctx, const struct snapshot *snap, struct check_report *r)
 {
 	_cleanup_(freep) char *cmdline = read_first_line(ctx, "/proc/cmdline");
+	_cleanup_(freep) char *fix = NULL;
 	const char *word = cmdline ? check_cmdline_iommu(cmdline) : NULL;
 
 	if (snap->iommu_groups)
 		return check_report_add(r, CHECK_OK, "iommu", "IOMMU groups present%s%s%s", word ? " (" : "",
 			   word ? word : "", word ? " on the kernel command line)" : "");
-	if (word)
-		return check_report_add(r, CHECK_FAIL, "iommu",
-			   "%s is on the kernel command line but there are no IOMMU groups: "
-			   "enable VT-d in the firmware setup",
-			   word);
-	return check_report_add(r, CHECK_FAIL, "iommu",
-		   "no IOMMU groups: add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT "
-		   "in /etc/default/grub, run update-grub and reboot (systemd-boot: "
-		   "/etc/kernel/cmdline and proxmox-boot-tool refresh)");
+	fix = iommu_fix(ctx);
+	if (!fix)
+		return -ENOMEM;
+	return check_report_add(r, CHECK_FAIL, "iommu", "%s", fix);
 }
 
 static int check_vfio(const struct igd_ctx *ctx, const struct igd_config *cfg, struct check_report *r)

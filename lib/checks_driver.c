@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "checks.h"
+#include "fileio.h"
 #include "modconf.h"
 #include "sysfs.h"
 
@@ -301,7 +302,7 @@ int check_drivers(const struct igd_ctx *ctx, const struct igd_config *cfg, const
 		return k;
 	if (k < 0)
 		return check_report_add(r, CHECK_WARN, "driver",
-					"cannot read the module configuration: %s", strerror(-k));
+					"cannot read the module configuration: %s", file_strerror(k));
 	k = recipe_init(&rc);
 	for (size_t i = 0; k >= 0 && i < cfg->vfio_devices.n; i++) {
 		const struct pci_device *d = snapshot_find(snap, &cfg->vfio_devices.v[i]);

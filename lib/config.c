@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "fileio.h"
 #include "macro.h"
 
 #define UNIT_NAME_MAX 255
@@ -119,13 +120,21 @@ static void parser_done(struct parser *p)
 
 static int report_at(struct parser *p, unsigned line, const char *fmt, ...) _printf_(3, 4);
 
-/* Logs "NAME:LINE: message" and counts it. Returns -EINVAL, for "return report(...)". */
+/*
+ * Logs "NAME:LINE: message" and counts it; past the first CONFIG_ERRORS_SHOWN
+ * it only counts (parse() says how many more): a file of 100 000 bad lines
+ * must not flood a Proxmox task log. Returns -EINVAL, for "return report(...)".
+ */
 static int report_at(struct parser *p, unsigned line, const char *fmt, ...)
 {
 	_cleanup_(freep) char *msg = NULL;
 	va_list ap;
 	int r;
 
+	if (p->n_errors >= CONFIG_ERRORS_SHOWN) {
+		p->n_errors++;
+		return -EINVAL;
+	}
 	va_start(ap, fmt);
 	r = vasprintf(&msg, fmt, ap);
 	va_end(ap);
@@ -779,6 +788,11 @@ static int parse(const struct igd_ctx *ctx, const char *name, FILE *f, const cha
 		report_at(&p, (unsigned)r, "syntax error");
 	if (r < 0 && p.n_errors == 0)
 		return igd_log_errno(ctx, LOG_ERR, EIO, "%s: parser failed (%d)", name, r);
+	if (p.n_errors > CONFIG_ERRORS_SHOWN) {
+		unsigned more = p.n_errors - CONFIG_ERRORS_SHOWN;
+
+		log_error(ctx, "... and %u more error%s in %s", more, more == 1 ? "" : "s", name);
+	}
 	if (p.n_errors > 0)
 		return -EINVAL;
 
@@ -829,10 +843,6 @@ void config_done(struct igd_config *cfg)
 /* Refuse what sshd's StrictModes would: a file others can write must not decide what is removed. */
 static int check_file(const struct igd_ctx *ctx, const char *path, const struct stat *st)
 {
-	if (!S_ISREG(st->st_mode)) {
-		log_error(ctx, "%s: refusing to use a config file that is not a regular file", path);
-		return -EPERM;
-	}
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		log_error(ctx, "%s: refusing to use a config file owned by uid %u; it must be owned by root",
 			  path, (unsigned)st->st_uid);
@@ -850,28 +860,23 @@ static int check_file(const struct igd_ctx *ctx, const char *path, const struct 
 
 int config_load(const struct igd_ctx *ctx, const char *path, struct igd_config *cfg)
 {
-	_cleanup_(closep) int fd = -1;
 	_cleanup_(fclosep) FILE *f = NULL;
 	struct stat st;
 	int r;
 
 	*cfg = (struct igd_config){};
 
-	/* O_NONBLOCK: a FIFO in the file's place must be refused below, not hang the boot. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return igd_log_errno(ctx, LOG_ERR, errno, "%s: cannot open: %m", path);
-	if (fstat(fd, &st) < 0)
-		return igd_log_errno(ctx, LOG_ERR, errno, "%s: cannot stat: %m", path);
+	/* links are followed: an admin may link /etc/igd-regroup.conf; what it names is checked */
+	r = file_open_regular(path, 0, &f, &st);
+	if (r == -EBADFD || r == -EISDIR) {
+		log_error(ctx, "%s: refusing to use a config file that is not a regular file", path);
+		return -EPERM;
+	}
+	if (r < 0)
+		return igd_log_errno(ctx, LOG_ERR, -r, "%s: cannot open: %m", path);
 	r = check_file(ctx, path, &st);
 	if (r < 0)
 		return r;
-
-	f = fdopen(fd, "r");
-	if (!f)
-		return igd_log_errno(ctx, LOG_ERR, errno, "%s: cannot open: %m", path);
-	fd = -1; /* f owns it now */
-
 	return parse(ctx, path, f, NULL, cfg);
 }
 

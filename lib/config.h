@@ -43,6 +43,8 @@ struct addr_list {
  * line buffer (INI_MAX_LINE, 200 bytes in Debian's build) less '\n' and NUL.
  */
 #define CONFIG_LINE_MAX 198u
+/* Errors reported one by one; the rest are counted in one line. */
+#define CONFIG_ERRORS_SHOWN 20u
 
 struct igd_config {
 	/* [regroup] */

@@ -102,7 +102,7 @@ char *igd_path(const struct igd_ctx *ctx, const char *fmt, ...)
 	return path;
 }
 
-static void log_va(const struct igd_ctx *ctx, int priority, const char *fmt, va_list ap)
+static _printf_(3, 0) void log_va(const struct igd_ctx *ctx, int priority, const char *fmt, va_list ap)
 {
 	_cleanup_(freep) char *msg = NULL;
 

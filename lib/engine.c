@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "checks.h"
 #include "devwait.h"
 #include "engine.h"
 #include "lock.h"
@@ -59,7 +60,7 @@ static int rescan(const struct igd_ctx *ctx, uint64_t deadline)
 	int r;
 
 	if (!p)
-		return -ENOMEM;
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot rescan: %m");
 	for (unsigned attempt = 1;; attempt++) {
 		r = sysfs_write(p, "1");
 		if (r == 0)
@@ -271,7 +272,7 @@ static int recover_missing(const struct igd_ctx *ctx, const struct plan *plan, u
 	int r;
 
 	if (!missing)
-		return -ENOMEM;
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot rescan for the missing functions: %m");
 	for (size_t i = 0; i < plan->n_functions; i++)
 		if (!plan->functions[i].dev)
 			missing[n++] = plan->functions[i].addr;
@@ -290,7 +291,7 @@ static int recover_missing(const struct igd_ctx *ctx, const struct plan *plan, u
 int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	       const struct engine_options *opts, struct engine_result *res)
 {
-	_cleanup_(igd_lock_releasep) int lock = -1;
+	_cleanup_(igd_lock_release) struct igd_lock lock = IGD_LOCK_NULL;
 	struct igd_config view = *cfg; /* shallow: the functions this run cycles */
 	struct engine_result r = { .outcome = ENGINE_OK };
 	struct snapshot snap = {}, after = {};
@@ -308,18 +309,24 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		return 0;
 	}
 
-	lock = igd_lock_take(ctx, opts->lock_timeout_ms ? opts->lock_timeout_ms : LOCK_TIMEOUT_MS_DEFAULT);
-	if (lock < 0)
-		return lock;
+	k = igd_lock_take(ctx, opts->lock_timeout_ms ? opts->lock_timeout_ms : LOCK_TIMEOUT_MS_DEFAULT, &lock);
+	if (k < 0)
+		return k;
 	r.ms_lock = now_ms() - t0;
 	legacy_autoprobe_restore(ctx);
 
 	k = snapshot_read(ctx, &snap);
 	if (k < 0)
 		return k;
-	k = plan_build(&view, &snap, &plan);
+	/* without an IOMMU there is nothing to split: say so before any plan */
+	k = check_iommu_required(ctx, &snap);
 	if (k < 0)
 		goto out_early;
+	k = plan_build(&view, &snap, &plan);
+	if (k < 0) {
+		igd_log_errno(ctx, LOG_ERR, k, "Cannot build the plan: %m. Nothing was changed.");
+		goto out_early;
+	}
 
 	if (plan.n_missing) {
 		r.recovery_rescan = true;
@@ -332,12 +339,16 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		if (k < 0)
 			goto out_early;
 		k = plan_build(&view, &snap, &plan);
-		if (k < 0)
+		if (k < 0) {
+			igd_log_errno(ctx, LOG_ERR, k, "Cannot build the plan after the recovery rescan: %m.");
 			goto out_early;
+		}
 	}
 	k = result_init(&plan, &snap, &r);
-	if (k < 0)
+	if (k < 0) {
+		igd_log_errno(ctx, LOG_ERR, k, "Cannot start the run's report: %m. Nothing was changed.");
 		goto out_early;
+	}
 
 	if (plan.n_refused) {
 		log_refusals(ctx, &plan);
@@ -357,6 +368,7 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 					  PCI_ADDR_STR(&plan.binds[i].addr));
 		r.outcome = ENGINE_FAILED;
 		r.error = -ENODEV;
+		r.untouched = true;
 		goto out;
 	}
 
@@ -369,7 +381,7 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 
 	removed = calloc(plan.n_functions ? plan.n_functions : 1, sizeof(*removed));
 	if (!removed) {
-		k = -ENOMEM;
+		k = igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot start removing: %m. Nothing was changed.");
 		goto out_early;
 	}
 

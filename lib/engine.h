@@ -46,6 +46,7 @@ struct engine_result {
 	int error;                 /* first -errno behind ENGINE_FAILED/REFUSED, else 0 */
 	bool recovery_rescan;      /* functions were missing at start: rescanned first */
 	bool refused_held;         /* REFUSED only because running VMs hold functions (vfio) */
+	bool untouched;            /* stopped before its first write: every function as it was */
 	struct engine_function *functions;
 	size_t n_functions;
 	struct engine_bind *binds;

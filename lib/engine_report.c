@@ -37,8 +37,8 @@ void engine_result_print(FILE *out, const struct engine_result *res)
 		fprintf(out, "%s: group ", PCI_ADDR_STR(&f->addr));
 		print_group(out, f->group_before);
 		fputs(" -> ", out);
-		if (!f->removed && res->outcome == ENGINE_REFUSED) {
-			fputs("unchanged (refused)\n", out);
+		if (!f->removed && (res->outcome == ENGINE_REFUSED || res->untouched)) {
+			fputs(res->outcome == ENGINE_REFUSED ? "unchanged (refused)\n" : "unchanged\n", out);
 			continue;
 		}
 		if (!f->present_after) {

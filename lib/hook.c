@@ -2,6 +2,7 @@
 #include <string.h>
 #include <systemd/sd-journal.h>
 
+#include "checks.h"
 #include "engine.h"
 #include "hook.h"
 #include "lock.h"
@@ -137,7 +138,7 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	_cleanup_(snapshot_done) struct snapshot snap = {};
 	_cleanup_(hostpci_choices_done) struct hostpci_choices chosen = {};
 	_cleanup_(freep) struct pci_addr *taken = NULL;
-	_cleanup_(igd_lock_releasep) int lock = -1;
+	_cleanup_(igd_lock_release) struct igd_lock lock = IGD_LOCK_NULL;
 	size_t n = 0;
 	int r;
 
@@ -155,12 +156,18 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 		return 0;
 	}
 	/* the lock keeps a concurrent regroup from changing groups under the check */
-	lock = igd_lock_take(ctx, LOCK_TIMEOUT_MS_DEFAULT);
-	if (lock < 0)
-		return lock;
+	r = igd_lock_take(ctx, LOCK_TIMEOUT_MS_DEFAULT, &lock);
+	if (r < 0)
+		return r;
 	r = snapshot_read(ctx, &snap);
 	if (r < 0)
 		return r;
+	/* else the start fails later, at vfio-pci or in qemu, with a less useful message */
+	r = check_iommu_required(ctx, &snap);
+	if (r < 0) {
+		journal(ctx, vmid, HOOK_PRE_START, "failed", "the IOMMU is off");
+		return r;
+	}
 	r = hostpci_choose(ctx, &vm, &snap, 0, &chosen);
 	if (r < 0) {
 		journal(ctx, vmid, HOOK_PRE_START, "failed",

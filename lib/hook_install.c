@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "hook_install.h"
 #include "sysfs.h"
 
@@ -38,12 +39,15 @@ int pve_storage_path(const struct igd_ctx *ctx, const char *storage, char **ret_
 	_cleanup_(freep) char *line = NULL, *path = NULL;
 	size_t cap = 0;
 	bool in = false, found = false, snippets = false;
+	int r;
 
 	if (!cfg)
-		return -ENOMEM;
-	f = fopen(cfg, "re");
-	if (!f)
-		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot read %s: %m", cfg);
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot read the storage config: %m");
+	r = file_open_regular(cfg, FILE_NOFOLLOW, &f, NULL);
+	if (r < 0) {
+		log_error(ctx, "Cannot read %s: %s", cfg, file_strerror(r));
+		return r;
+	}
 	while (getline(&line, &cap, f) >= 0) {
 		char *l = line;
 
@@ -64,7 +68,7 @@ int pve_storage_path(const struct igd_ctx *ctx, const char *storage, char **ret_
 			free(path);
 			path = strdup(trim(l + 4));
 			if (!path)
-				return -ENOMEM;
+				return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot read %s: %m", cfg);
 		} else if (strncmp(l, "content", 7) == 0 && isspace((unsigned char)l[7]))
 			snippets = has_snippets(l + 7);
 	}
@@ -119,14 +123,14 @@ int hook_install(const struct igd_ctx *ctx, const char *storage, const char *tar
 	dir = igd_path(ctx, "%s/snippets", path);
 	link = igd_path(ctx, "%s/snippets/%s", path, HOOK_SNIPPET_NAME);
 	if (!dir || !link || asprintf(&shown, "%s/snippets/%s", path, HOOK_SNIPPET_NAME) < 0)
-		return -ENOMEM;
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot install the hookscript: %m");
 	r = mkdir_p(dir);
 	if (r < 0)
 		return igd_log_errno(ctx, LOG_ERR, r, "Cannot create %s: %m", dir);
 
 	current = calloc(1, strlen(target) + 2);
 	if (!current)
-		return -ENOMEM;
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot install the hookscript: %m");
 	/* one byte more than the target: a longer link cannot compare equal */
 	n = readlink(link, current, strlen(target) + 1);
 	if (n >= 0) {

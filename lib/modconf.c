@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
+#include "fileio.h"
 #include "modconf.h"
 #include "sysfs.h"
 
@@ -169,7 +170,7 @@ bool modconf_ids_match(const char *ids, const struct pci_device *d)
 	return false;
 }
 
-static void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
+static _printf_(6, 0) void kmod_log(void *data, int priority, const char *file, int line, const char *fn,
 		     const char *format, va_list args)
 {
 	_cleanup_(freep) char *msg = NULL;
@@ -344,15 +345,15 @@ static int read_initramfs_modules(struct modconf *m)
 	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(freep) char *line = NULL;
 	size_t cap = 0;
+	int r;
 
 	if (!path)
 		return -ENOMEM;
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : negative_errno();
+	r = file_open_regular(path, 0, &f, NULL);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
 	while (getline(&line, &cap, f) >= 0) {
 		const char *p = line + strspn(line, " \t");
-		int r;
 
 		if (*p == '#')
 			continue;

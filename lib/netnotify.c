@@ -491,7 +491,7 @@ static void remove_record(const struct igd_ctx *ctx)
 int netnotify_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 		  const struct netnotify_options *opts, struct netnotify_result *ret)
 {
-	_cleanup_(igd_lock_releasep) int lock = -1;
+	_cleanup_(igd_lock_release) struct igd_lock lock = IGD_LOCK_NULL;
 	_cleanup_(freep) char *record = igd_path(ctx, RECORD);
 	struct netnotify_result res = { .outcome = NETNOTIFY_OK };
 	struct netrecord_entry *rec = NULL;
@@ -502,13 +502,13 @@ int netnotify_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	const char *after;
 
 	if (!record)
-		return -ENOMEM;
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot start: %m");
 	/* The engine or the hook that started us may still hold it. */
 	sd_notify(0, "STATUS=Waiting for the igd-regroup lock...");
-	lock = igd_lock_take(ctx, opts && opts->lock_timeout_ms ? opts->lock_timeout_ms
-								  : LOCK_TIMEOUT_MS_DEFAULT);
-	if (lock < 0)
-		return lock;
+	r = igd_lock_take(ctx, opts && opts->lock_timeout_ms ? opts->lock_timeout_ms : LOCK_TIMEOUT_MS_DEFAULT,
+			  &lock);
+	if (r < 0)
+		return r;
 	t = now_ms();
 	res.ms_lock = t - t0;
 	deadline = t + cfg->network_timeout_ms;

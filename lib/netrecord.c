@@ -4,41 +4,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "netrecord.h"
+#include "rundir.h"
 #include "time_util.h"
-
-static char *record_dir(const struct igd_ctx *ctx)
-{
-	return igd_path(ctx, "/run/igd-regroup");
-}
-
-static int mkdir_run(const struct igd_ctx *ctx, const char *dir)
-{
-	_cleanup_(freep) char *run = igd_path(ctx, "/run");
-
-	if (!run)
-		return -ENOMEM;
-	if (mkdir(run, 0755) < 0 && errno != EEXIST)
-		return negative_errno();
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return negative_errno();
-	return 0;
-}
 
 /* Writes the record; on failure logs at level what failed and returns -errno. */
 static int record_write(const struct igd_ctx *ctx, const struct netrecord_entry *v, size_t n, int level)
 {
-	_cleanup_(freep) char *dir = record_dir(ctx);
+	_cleanup_(freep) char *dir = NULL;
 	_cleanup_(freep) char *path = NULL, *tmp = NULL;
 	_cleanup_(fclosep) FILE *f = NULL;
 	int fd, r;
 
-	if (!dir || asprintf(&path, "%s/cycled-nics", dir) < 0 ||
-	    asprintf(&tmp, "%s/.cycled-nics.XXXXXX", dir) < 0)
-		return -ENOMEM;
-	r = mkdir_run(ctx, dir);
+	r = run_dir_prepare(ctx, level, &dir);
 	if (r < 0)
-		return igd_log_errno(ctx, level, r, "Cannot create %s: %m", dir);
+		return r;
+	if (asprintf(&path, "%s/cycled-nics", dir) < 0 || asprintf(&tmp, "%s/.cycled-nics.XXXXXX", dir) < 0)
+		return -ENOMEM;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return igd_log_errno(ctx, level, errno, "Cannot create %s: %m", tmp);
@@ -114,26 +97,28 @@ static int parse_line(const char *line, struct netrecord_entry *e)
 
 int netrecord_read(const struct igd_ctx *ctx, struct netrecord_entry **ret, size_t *ret_n)
 {
-	_cleanup_(freep) char *path = igd_path(ctx, "/run/igd-regroup/cycled-nics");
+	_cleanup_(freep) char *path = igd_path(ctx, RUN_DIR "/cycled-nics");
 	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(freep) char *line = NULL;
 	struct netrecord_entry *v = NULL;
 	size_t n = 0, cap = 0;
 	unsigned lineno = 0;
+	int r;
 
 	if (!path)
 		return -ENOMEM;
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno != ENOENT)
-			return igd_log_errno(ctx, LOG_ERR, errno, "Cannot read %s: %m", path);
+	r = file_open_regular(path, FILE_NOFOLLOW, &f, NULL);
+	if (r < 0) {
+		if (r != -ENOENT) {
+			log_error(ctx, "Cannot read %s: %s", path, file_strerror(r));
+			return r;
+		}
 		*ret = NULL;
 		*ret_n = 0;
 		return 0;
 	}
 	while (getline(&line, &cap, f) >= 0) {
 		struct netrecord_entry *nv = reallocarray(v, n + 1, sizeof(*v));
-		int r;
 
 		lineno++;
 		if (!nv) {

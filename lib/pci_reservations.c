@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "pci_reservations.h"
 #include "sysfs.h"
@@ -103,7 +104,7 @@ bool pci_reservations_vm_runs(const struct igd_ctx *ctx, uint32_t vmid, uint64_t
 	_cleanup_(fclosep) FILE *f = NULL;
 	uint64_t v;
 
-	if (!pidfile || !cmdpath || sysfs_read_line(pidfile, &line) < 0)
+	if (!pidfile || !cmdpath || file_read_line(pidfile, FILE_NOFOLLOW, &line) < 0)
 		return false;
 	if (parse_decimal(line, strlen(line), &v) < 0 || v != pid)
 		return false;
@@ -125,16 +126,18 @@ int pci_reservations_read(const struct igd_ctx *ctx, time_t now, struct pci_rese
 	_cleanup_(fclosep) FILE *f = NULL;
 	struct pci_reservations res = {};
 	size_t cap = 0;
+	int k;
 
 	if (!path)
 		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Out of memory");
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT) {
+	k = file_open_regular(path, FILE_NOFOLLOW, &f, NULL);
+	if (k < 0) {
+		if (k == -ENOENT) {
 			*ret = res;
 			return 0;
 		}
-		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot open %s: %m", path);
+		log_error(ctx, "Cannot open %s: %s", path, file_strerror(k));
+		return k;
 	}
 	while (getline(&line, &cap, f) >= 0) {
 		struct pci_reservation r = {}, *v;

@@ -147,6 +147,7 @@ static void pci_device_done(struct pci_device *d)
 {
 	free(d->vendor_name);
 	free(d->device_name);
+	free(d->class_name);
 	free(d->driver);
 	for (size_t i = 0; i < d->n_netdevs; i++)
 		snap_netdev_done(&d->netdevs[i]);
@@ -161,8 +162,8 @@ static void pci_device_done(struct pci_device *d)
 static int add_device(const struct igd_ctx *ctx, struct pci_access *a, struct pci_dev *d,
 		      struct snapshot *snap)
 {
-	char vbuf[PCI_NAME_BUF], dbuf[PCI_NAME_BUF];
-	const char *vname, *dname, *drv;
+	char vbuf[PCI_NAME_BUF], dbuf[PCI_NAME_BUF], cbuf[PCI_NAME_BUF];
+	const char *vname, *dname, *cname, *drv;
 	struct pci_device dev = {};
 	uint8_t hdr;
 
@@ -182,6 +183,13 @@ static int add_device(const struct igd_ctx *ctx, struct pci_access *a, struct pc
 	hdr = pci_read_byte(d, PCI_HEADER_TYPE);
 	vname = pci_lookup_name(a, vbuf, sizeof(vbuf), PCI_LOOKUP_VENDOR, d->vendor_id);
 	dname = pci_lookup_name(a, dbuf, sizeof(dbuf), PCI_LOOKUP_DEVICE, d->vendor_id, d->device_id);
+	/*
+	 * The subclass's name, else the base class's; "Class 0403" without either.
+	 * From pci.ids only: udev's hwdb has its class names from pci.ids too, and
+	 * libpci 3.9 leaks a udev context on each hwdb lookup when the hwdb cannot
+	 * be opened (a host without hwdb.bin, for a class pci.ids does not name).
+	 */
+	cname = pci_lookup_name(a, cbuf, sizeof(cbuf), PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_HWDB, d->device_class);
 
 	dev.vendor_id = d->vendor_id;
 	dev.device_id = d->device_id;
@@ -193,8 +201,9 @@ static int add_device(const struct igd_ctx *ctx, struct pci_access *a, struct pc
 	drv = pci_get_string_property(d, PCI_FILL_DRIVER);
 	dev.vendor_name = strdup(vname);
 	dev.device_name = strdup(dname);
+	dev.class_name = strdup(cname);
 	dev.driver = drv ? strdup(drv) : NULL;
-	if (!dev.vendor_name || !dev.device_name || (drv && !dev.driver)) {
+	if (!dev.vendor_name || !dev.device_name || !dev.class_name || (drv && !dev.driver)) {
 		pci_device_done(&dev);
 		return snap_log_oom(ctx);
 	}

@@ -38,6 +38,7 @@ struct pci_device {
 	uint32_t class_code; /* 24 bits: base class, subclass, prog-if */
 	char *vendor_name;   /* from pci.ids; never NULL (numeric when unknown) */
 	char *device_name;   /* idem */
+	char *class_name;    /* "Audio device" (pci.ids' class section); never NULL */
 	char *driver;        /* bound driver, or NULL */
 	int iommu_group;     /* IOMMU_GROUP_NONE without an IOMMU */
 	bool is_bridge;      /* has a secondary bus (sys/.../pci_bus): what Proxmox skips when it binds a group */

@@ -47,9 +47,10 @@ static void print_device(FILE *out, const struct pci_device *d, const struct igd
 	bool r = cfg && addr_list_contains(&cfg->functions, &d->addr);
 	bool v = cfg && addr_list_contains(&cfg->vfio_devices, &d->addr);
 
-	fprintf(out, "  %s%c%c%s %s [%04x:%04x] %s %s  driver %s", st->mark, r ? 'R' : ' ',
-		v ? 'V' : ' ', st->reset, PCI_ADDR_STR(&d->addr), d->vendor_id, d->device_id,
-		d->vendor_name, d->device_name, d->driver ? d->driver : "none");
+	/* the class first, as lspci puts it: "Audio device: [8086:a348] Intel Corporation ..." */
+	fprintf(out, "  %s%c%c%s %s %s: [%04x:%04x] %s %s  driver %s", st->mark, r ? 'R' : ' ',
+		v ? 'V' : ' ', st->reset, PCI_ADDR_STR(&d->addr), d->class_name, d->vendor_id,
+		d->device_id, d->vendor_name, d->device_name, d->driver ? d->driver : "none");
 	if (d->is_bridge)
 		fprintf(out, "  bridge");
 	print_netdevs(out, d);

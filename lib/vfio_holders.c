@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "snapshot.h"
 #include "sysfs.h"
 #include "vfio_holders.h"
@@ -96,7 +97,8 @@ static unsigned vmid_of_pid(const struct igd_ctx *ctx, int pid)
 			continue;
 		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
 			return 0;
-		if (sysfs_read_line(path, &content) < 0)
+		/* a FIFO there must not block: skipped like an unreadable file */
+		if (file_read_line(path, FILE_NOFOLLOW, &content) < 0)
 			continue;
 		if (atoi(content) == pid)
 			return (unsigned)strtoul(stem, NULL, 10);

@@ -202,7 +202,7 @@ int vm_report(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t 
 		return r;
 	r = hostpci_choose(ctx, &vm, &snap, 0, &chosen);
 	if (r == -ENOMEM)
-		return r;
+		return igd_log_errno(ctx, LOG_ERR, ENOMEM, "Cannot work out the VM's devices: %m");
 	if (r < 0) {
 		fputs("Pre-start: would refuse the start: Proxmox cannot take these devices (named in the "
 		      "messages).\n", out);
@@ -213,7 +213,7 @@ int vm_report(const struct igd_ctx *ctx, const struct igd_config *cfg, uint32_t 
 		print_entry(out, &chosen.v[i]);
 	r = hostpci_choices_taken(&chosen, &taken, &n);
 	if (r < 0)
-		return r;
+		return igd_log_errno(ctx, LOG_ERR, -r, "Cannot work out the VM's devices: %m");
 	print_groups(out, &snap, vmid, taken, n);
 
 	(void)hook_warn_setup(ctx, &vm, &snap, &chosen);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "vmconf.h"
 #include "vmconf_internal.h"
@@ -265,6 +266,17 @@ static int conf_hostpci(struct conf_reader *c, const char *key, int index, const
 	struct vm_hostpci h;
 	int r;
 
+	/*
+	 * qemu-server starts the VM without it: parse_vm_config's "key: value"
+	 * pattern wants a value (else it warns and skips the line), and
+	 * parse_hostpci returns nothing for an empty one. Refusing the start
+	 * here would refuse what Proxmox allows; an earlier line of the key stays.
+	 */
+	if (vmc_is_blank(value)) {
+		igd_log(c->ctx, LOG_WARNING, "%s:%u: ignoring %s without a value; Proxmox starts the VM without it",
+			c->path, c->line, key);
+		return 0;
+	}
 	r = hostpci_parse(value, &h, &what);
 	if (r == -EBADMSG) {
 		igd_log(c->ctx, LOG_ERR, "%s:%u: %s: %s", c->path, c->line, key, what);
@@ -432,10 +444,12 @@ int vm_config_read(const struct igd_ctx *ctx, uint32_t vmid, struct vm_config *r
 	c.path = igd_path(ctx, "/etc/pve/qemu-server/%" PRIu32 ".conf", vmid);
 	if (!c.path)
 		return vmc_oom(ctx);
-	f = fopen(c.path, "re");
-	if (!f)
-		return igd_log_errno(ctx, LOG_ERR, errno, "VM %" PRIu32 ": cannot open %s: %m", vmid,
-				     c.path);
+	/* pmxcfs has no symlinks but its own (qemu-server/ is one, a directory): refuse one here */
+	r = file_open_regular(c.path, FILE_NOFOLLOW, &f, NULL);
+	if (r < 0) {
+		log_error(ctx, "VM %" PRIu32 ": cannot open %s: %s", vmid, c.path, file_strerror(r));
+		return r;
+	}
 	r = vmc_read_lines(ctx, f, c.path, conf_line, &c);
 	if (r < 0)
 		return r == -ENOMEM ? vmc_oom(ctx) : r;

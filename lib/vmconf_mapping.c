@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "sysfs.h"
 #include "vmconf.h"
@@ -52,11 +53,13 @@ static int node_from_hostname_file(const struct igd_ctx *ctx, char **ret)
 
 	if (!path)
 		return -ENOMEM;
-	r = sysfs_read_line(path, &line);
+	/* links followed (a host may link it), but a FIFO there must not block */
+	r = file_read_line(path, 0, &line);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		igd_log_errno(ctx, LOG_DEBUG, r, "Cannot read %s (%m), using uname's node name", path);
+		igd_log(ctx, r == -ENOENT || r == -ENODATA ? LOG_DEBUG : LOG_WARNING,
+			"Cannot read %s (%s), using uname's node name", path, file_strerror(r));
 		*ret = NULL;
 		return 0;
 	}
@@ -275,10 +278,11 @@ int vm_mapping_resolve_alts(const struct igd_ctx *ctx, const char *cfg_path, con
 	struct map_reader m = { .ctx = ctx, .path = cfg_path, .node = node, .name = name };
 	int r;
 
-	f = fopen(cfg_path, "re");
-	if (!f && errno != ENOENT)
-		return igd_log_errno(ctx, LOG_ERR, errno, "mapping '%s': cannot open %s: %m", name,
-				     cfg_path);
+	r = file_open_regular(cfg_path, FILE_NOFOLLOW, &f, NULL);
+	if (r < 0 && r != -ENOENT) {
+		log_error(ctx, "mapping '%s': cannot open %s: %s", name, cfg_path, file_strerror(r));
+		return r;
+	}
 	if (f) {
 		r = vmc_read_lines(ctx, f, cfg_path, map_line, &m);
 		if (r == -ENOMEM)

@@ -1043,6 +1043,39 @@ static void build_blk(struct fx *fx, struct fx_blk *b, unsigned *n_ata, unsigned
 
 /* ---- Global files ---- */
 
+/*
+ * The class section of pci.ids ("C" lines), as the host's pci.ids has it,
+ * for the classes the fixtures use: libpci names classes from it.
+ */
+static const char fx_pci_classes[] = "C 01  Mass storage controller\n"
+				     "\t04  RAID bus controller\n"
+				     "\t06  SATA controller\n"
+				     "\t08  Non-Volatile memory controller\n"
+				     "C 02  Network controller\n"
+				     "\t00  Ethernet controller\n"
+				     "\t80  Network controller\n"
+				     "C 03  Display controller\n"
+				     "\t00  VGA compatible controller\n"
+				     "C 04  Multimedia controller\n"
+				     "\t03  Audio device\n"
+				     "C 05  Memory controller\n"
+				     "\t00  RAM memory\n"
+				     "\t80  Memory controller\n"
+				     "C 06  Bridge\n"
+				     "\t00  Host bridge\n"
+				     "\t01  ISA bridge\n"
+				     "\t04  PCI bridge\n"
+				     "C 07  Communication controller\n"
+				     "\t00  Serial controller\n"
+				     "\t80  Communication controller\n"
+				     "C 0c  Serial bus controller\n"
+				     "\t03  USB controller\n"
+				     "\t05  SMBus\n"
+				     "\t80  Serial bus controller\n"
+				     "C 11  Signal processing controller\n"
+				     "\t80  Signal processing controller\n"
+				     "C ff  Unassigned class\n";
+
 static void build_skeleton(struct fx *fx)
 {
 	static const char *const dirs[] = {
@@ -1059,7 +1092,7 @@ static void build_skeleton(struct fx *fx)
 	fx_file(fx, FX_KEEP, "proc/mounts", NULL, "%s", "");
 	fx_file(fx, FX_KEEP, "proc/swaps", NULL, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
 	fx_file(fx, FX_KEEP, "proc/cmdline", NULL, "\n");
-	fx_file(fx, FX_KEEP, "usr/share/misc/pci.ids", NULL, "# fixture pci.ids\n");
+	fx_file(fx, FX_KEEP, "usr/share/misc/pci.ids", NULL, "# fixture pci.ids\n%s", fx_pci_classes);
 }
 
 /* pci.ids: each vendor line followed by its device lines, in the order of the text. */
@@ -1091,6 +1124,7 @@ static void build_pci_ids(struct fx *fx)
 			if (fx->names[j].device >= 0 && fx->names[j].vendor == v->vendor)
 				fprintf(f, "\t%04x  %s\n", (unsigned)fx->names[j].device, fx->names[j].text);
 	}
+	fputs(fx_pci_classes, f);
 	fx_need(fclose(f) == 0);
 	fx_write(fx, FX_REPLACE, "usr/share/misc/pci.ids", buf, len);
 }

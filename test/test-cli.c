@@ -49,8 +49,8 @@ static void write_conf(const char *text)
 	tu_write_file(root, "igd-regroup.conf", text);
 }
 
-/* Runs build/<prog> with args (NULL-terminated) and the given environment. */
-static int run_env(const char *prog, char *const *env, const char *const *args)
+/* Runs build/<prog> with args (NULL-terminated) and the given environment; journal: stderr is "the journal". */
+static int run_env_j(const char *prog, char *const *env, bool journal, const char *const *args)
 {
 	_cleanup_(freep) char *path = tu_build_path(prog);
 	char *argv[16] = { path };
@@ -63,12 +63,22 @@ static int run_env(const char *prog, char *const *env, const char *const *args)
 		argv[n] = (char *)args[n - 1];
 	}
 	argv[n] = NULL;
-	return tu_run(argv, env, &out, &err);
+	return journal ? tu_run_journal(argv, env, &out, &err) : tu_run(argv, env, &out, &err);
 }
+
+static int run_env(const char *prog, char *const *env, const char *const *args)
+{
+	return run_env_j(prog, env, false, args);
+}
+
+/* As systemd runs a unit with StandardError=journal: $JOURNAL_STREAM names stderr. */
+#define RUN_J(prog, ...) run_env_j(prog, NULL, true, (const char *const[]){ __VA_ARGS__, NULL })
 
 #define RUN(...) run_env("igd-regroup", NULL, (const char *const[]){ __VA_ARGS__, NULL })
 
-static int run_sim(const char *topo_name, const char *faults, const char *const *args)
+/* extra: one more environment entry (IGD_SIM_ENOMEM=...) or NULL. */
+static int run_sim_j(const char *topo_name, const char *faults, const char *extra, bool journal,
+		     const char *const *args)
 {
 	_cleanup_(freep) char *topo = fixture_topo_path(topo_name);
 	_cleanup_(freep) char *e_root = NULL, *e_topo = NULL, *e_faults = NULL;
@@ -76,8 +86,13 @@ static int run_sim(const char *topo_name, const char *faults, const char *const 
 	ck_assert_int_ge(asprintf(&e_root, "IGD_SIM_ROOT=%s", root), 0);
 	ck_assert_int_ge(asprintf(&e_topo, "IGD_SIM_TOPO=%s", topo), 0);
 	ck_assert_int_ge(asprintf(&e_faults, "IGD_SIM_FAULTS=%s", faults ? faults : ""), 0);
-	char *env[] = { e_root, e_topo, e_faults, NULL };
-	return run_env("test/igd-regroup-sim", env, args);
+	char *env[] = { e_root, e_topo, e_faults, (char *)extra, NULL };
+	return run_env_j("test/igd-regroup-sim", env, journal, args);
+}
+
+static int run_sim(const char *topo_name, const char *faults, const char *const *args)
+{
+	return run_sim_j(topo_name, faults, NULL, false, args);
 }
 
 static void assert_has(const char *hay, const char *needle)
@@ -93,6 +108,67 @@ static void assert_lacks(const char *hay, const char *needle)
 static void build(const char *name)
 {
 	ck_assert_int_eq(fixture_build_named(root, name), 0);
+}
+
+static void assert_starts(const char *text, const char *start)
+{
+	ck_assert_msg(text && strncmp(text, start, strlen(start)) == 0, "expected to start with '%s':\n%s", start,
+		      text ? text : "(null)");
+}
+
+/*
+ * The digest's lines of sys/ (each entry, and the first line of its
+ * content): where apply writes. Not /run, where it takes its lock. Taken
+ * after a status run on the sysfs model, which adds the model's own files
+ * (ifindex) when it starts.
+ */
+static char *digest_of_sys(void)
+{
+	_cleanup_(freep) char *d = tu_tree_digest(root);
+	char *kept = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&kept, &len);
+
+	ck_assert_ptr_nonnull(m);
+	for (char *l = d; l && *l;) {
+		char *nl = strchr(l, '\n');
+		size_t n = nl ? (size_t)(nl - l) + 1 : strlen(l);
+
+		if (strncmp(l + 1, " /sys/", 6) == 0)
+			fwrite(l, 1, n, m);
+		l += n;
+	}
+	fclose(m);
+	return kept;
+}
+
+/* Every line of text starts with a journal priority "<N>". */
+static void assert_all_prefixed(const char *text)
+{
+	ck_assert_msg(text && *text, "no output");
+	for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
+		ck_assert_msg(l[0] == '<' && l[1] >= '0' && l[1] <= '7' && l[2] == '>',
+			      "line without a priority: '%.*s' in:\n%s", (int)strcspn(l, "\n"), l, text);
+		ck_assert_ptr_nonnull(strchr(l, '\n'));
+	}
+}
+
+/* No line of text starts with "<N>": a terminal, a pipe or a file gets plain lines. */
+static void assert_none_prefixed(const char *text)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		ck_assert_msg(!(l[0] == '<' && l[1] >= '0' && l[1] <= '7' && l[2] == '>'),
+			      "line with a priority: '%.*s'", (int)strcspn(l, "\n"), l);
+}
+
+/* The HP EliteDesk booted without an IOMMU (no groups), with cmdline as its kernel command line. */
+static void build_hp_without_iommu(const char *cmdline)
+{
+	_cleanup_(freep) char *topo = fixture_topo_path("hp-elitedesk-800-g4");
+	_cleanup_(freep) char *text = tu_read_file(topo), *all = NULL;
+
+	ck_assert_int_ge(asprintf(&all, "%s\nnoiommu\ncmdline %s\n", text, cmdline), 0);
+	ck_assert_int_eq(fixture_build(root, all), 0);
 }
 
 /* ---- usage ---- */
@@ -123,6 +199,50 @@ START_TEST(usage_errors_exit_2)
 }
 END_TEST
 
+START_TEST(usage_errors_carry_priorities_in_the_journal)
+{
+	char *other[] = { "JOURNAL_STREAM=0:1", NULL };
+
+	ck_assert_int_eq(RUN_J("igd-regroup", "frobnicate"), 2);
+	ck_assert_str_eq(err, "<3>igd-regroup: unknown command 'frobnicate'. Try 'igd-regroup --help'.\n");
+	ck_assert_int_eq(RUN_J("igd-regroup", "--bogus", "status"), 2);
+	ck_assert_str_eq(err, "<3>igd-regroup: unknown option '--bogus'. Try 'igd-regroup --help'.\n");
+	ck_assert_int_eq(RUN_J("igd-regroup", "-x", "status"), 2);
+	ck_assert_str_eq(err, "<3>igd-regroup: unknown option '-x'. Try 'igd-regroup --help'.\n");
+	ck_assert_int_eq(RUN_J("igd-regroup", "status", "--root"), 2);
+	ck_assert_str_eq(err, "<3>igd-regroup: option '--root' needs an argument. Try 'igd-regroup --help'.\n");
+	ck_assert_int_eq(RUN_J("igd-regroup", "--root", "relative", "status"), 2);
+	ck_assert_str_eq(err, "<3>igd-regroup: --root must be an absolute path, not 'relative'.\n");
+	/* the error, then the usage at info: every line of it carries the prefix */
+	ck_assert_int_eq(RUN_J("igd-regroup", "--root", "/"), 2);
+	assert_starts(err, "<3>igd-regroup: no command given.\n<6>Usage: igd-regroup [OPTIONS] COMMAND\n<6>\n");
+	assert_all_prefixed(err);
+	ck_assert_str_eq(out, "");
+
+	ck_assert_int_eq(RUN_J("igd-regroup-netnotify", "--bogus"), 2);
+	ck_assert_str_eq(err, "<3>igd-regroup-netnotify: unknown option '--bogus'. Try 'igd-regroup-netnotify --help'.\n");
+	ck_assert_int_eq(RUN_J("igd-regroup-netnotify", "extra"), 2);
+	ck_assert_str_eq(err, "<3>igd-regroup-netnotify: unexpected argument 'extra'. Try 'igd-regroup-netnotify --help'.\n");
+
+	ck_assert_int_eq(RUN_J("igd-regroup-hook", "100"), 2);
+	assert_starts(err, "<3>igd-regroup: expected a VMID (100..999999999) and a phase.\n<6>Usage: igd-regroup-hook VMID PHASE\n");
+	assert_all_prefixed(err);
+	ck_assert_int_eq(RUN_J("igd-regroup-hook", "100", "bogus"), 2);
+	assert_starts(err, "<3>igd-regroup: unknown phase ");
+	assert_all_prefixed(err);
+
+	/* a terminal, a pipe, a file: plain lines, as before */
+	ck_assert_int_eq(RUN("--bogus", "status"), 2);
+	ck_assert_str_eq(err, "igd-regroup: unknown option '--bogus'. Try 'igd-regroup --help'.\n");
+	ck_assert_int_eq(run_env("igd-regroup-hook", NULL, (const char *const[]){ "100", NULL }), 2);
+	assert_none_prefixed(err);
+	assert_has(err, "igd-regroup: expected a VMID");
+	/* $JOURNAL_STREAM naming another stream (inherited from a unit by a program writing to a pipe) */
+	ck_assert_int_eq(run_env("igd-regroup", other, (const char *const[]){ "frobnicate", NULL }), 2);
+	ck_assert_str_eq(err, "igd-regroup: unknown command 'frobnicate'. Try 'igd-regroup --help'.\n");
+}
+END_TEST
+
 START_TEST(bad_config_exits_2_with_path_line)
 {
 	build("hp-elitedesk-800-g4");
@@ -148,7 +268,7 @@ START_TEST(environment_variables)
 	ck_assert_int_ge(asprintf(&e_conf, "IGD_REGROUP_CONFIG=%s", conf), 0);
 	char *env[] = { e_root, e_conf, NULL };
 	ck_assert_int_eq(run_env("igd-regroup", env, (const char *const[]){ "status", NULL }), 0);
-	assert_has(out, "RV 0000:00:1f.3 [8086:a348]");
+	assert_has(out, "RV 0000:00:1f.3 Audio device: [8086:a348]");
 }
 END_TEST
 
@@ -161,10 +281,10 @@ START_TEST(status_hp)
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
 	assert_has(out, "14 PCI devices in 8 IOMMU groups.");
 	assert_has(out, "Group 7  shared by 5 devices\n");
-	assert_has(out, "  RV 0000:00:1f.0 [8086:a306] Intel Corporation Q370 Chipset LPC/eSPI Controller  driver none\n");
-	assert_has(out, "  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
-	assert_has(out, "  R  0000:00:1f.6 [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e  net eno1 (up, in vmbr0)\n");
-	assert_has(out, "   V 0000:00:02.0 [8086:3e92]");
+	assert_has(out, "  RV 0000:00:1f.0 ISA bridge: [8086:a306] Intel Corporation Q370 Chipset LPC/eSPI Controller  driver none\n");
+	assert_has(out, "  RV 0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
+	assert_has(out, "  R  0000:00:1f.6 Ethernet controller: [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e  net eno1 (up, in vmbr0)\n");
+	assert_has(out, "   V 0000:00:02.0 VGA compatible controller: [8086:3e92]");
 	assert_has(out, "disk sda3 (root, swap)");
 	assert_lacks(out, "\033[");
 	ck_assert_str_eq(err, "");
@@ -177,7 +297,7 @@ START_TEST(status_split_hp)
 	write_conf(HP_CONF);
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
 	assert_has(out, "Group 7  shared by 4 devices\n");
-	assert_has(out, "Group 8\n  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
+	assert_has(out, "Group 8\n  RV 0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
 }
 END_TEST
 
@@ -192,7 +312,30 @@ START_TEST(status_without_iommu)
 	ck_assert_int_eq(RUN("--root", root, "status"), 0);
 	assert_has(out, "No IOMMU groups: the IOMMU is off or absent");
 	assert_has(out, "No IOMMU group\n");
-	assert_has(out, "0000:00:1f.3 [8086:a348]");
+	assert_has(out, "0000:00:1f.3 Audio device: [8086:a348]");
+	/* the note is a notice: in the journal, filed as one */
+	ck_assert_int_eq(RUN_J("igd-regroup", "--root", root, "status"), 0);
+	assert_starts(err, "<5>note: no config at ");
+	assert_all_prefixed(err);
+}
+END_TEST
+
+START_TEST(status_shows_device_classes)
+{
+	/* pci.ids names the subclass, only the base class (libpci adds the code), or neither */
+	ck_assert_int_eq(fixture_build(root, "vendor 8086 Intel Corporation\n"
+					     "name 8086:a348 Cannon Lake PCH cAVS\n"
+					     "name 8086:15bb Ethernet Connection (7) I219-LM\n"
+					     "device 0000:00:1f.3 8086:a348 class=040300 group=7 driver=snd_hda_intel\n"
+					     "device 0000:00:1f.6 8086:15bb class=020000 group=7 driver=e1000e\n"
+					     "device 0000:00:1f.7 8086:a348 class=04ee00 group=8\n"
+					     "device 0000:00:1f.5 8086:a348 class=130000 group=9\n"),
+			 0);
+	ck_assert_int_eq(RUN("--root", root, "status"), 0);
+	assert_has(out, "     0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
+	assert_has(out, "     0000:00:1f.6 Ethernet controller: [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e\n");
+	assert_has(out, "     0000:00:1f.7 Multimedia controller [04ee]: [8086:a348]");
+	assert_has(out, "     0000:00:1f.5 Class 1300: [8086:a348]");
 }
 END_TEST
 
@@ -505,6 +648,69 @@ START_TEST(dry_run_nothing_configured)
 }
 END_TEST
 
+#define NO_IOMMU_GRUB                                                                              \
+	"The IOMMU is off: no IOMMU groups: add intel_iommu=on iommu=pt to GRUB_CMDLINE_LINUX_DEFAULT " \
+	"in /etc/default/grub, run update-grub and reboot. Nothing was changed.\n"
+
+START_TEST(no_iommu_apply_and_dry_run_say_so_first)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	build_hp_without_iommu("BOOT_IMAGE=/boot/vmlinuz-6.8.12-11-pve root=/dev/mapper/pve-root ro quiet");
+	write_conf(HP_CONF);
+	/* no plan is printed: the one message says what is wrong and the fix */
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 1);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(err, NO_IOMMU_GRUB);
+	ck_assert_int_eq(run_sim("hp-elitedesk-800-g4", NULL, (const char *const[]){ "--root", root, "status", NULL }), 0);
+	before = digest_of_sys();
+	ck_assert_int_eq(run_sim("hp-elitedesk-800-g4", NULL,
+				 (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
+			 1);
+	after = digest_of_sys();
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(err, NO_IOMMU_GRUB);
+	/* nothing written: the tree is as it was (the lock under /run aside) */
+	ck_assert_str_eq(after, before);
+	assert_has(after, "/sys/bus/pci/devices/0000:00:1f.6 ->");
+	/* under the unit: an error */
+	ck_assert_int_eq(RUN_J("igd-regroup", "--root", root, "--config", conf, "apply", "--dry-run"), 1);
+	ck_assert_str_eq(err, "<3>" NO_IOMMU_GRUB);
+}
+END_TEST
+
+START_TEST(no_iommu_fix_for_proxmox_boot_tool)
+{
+	build_hp_without_iommu("initrd=\\EFI\\proxmox\\6.8.12-11-pve\\initrd.img-6.8.12-11-pve root=ZFS=rpool/ROOT/pve-1 boot=zfs");
+	tu_write_file(root, "etc/kernel/proxmox-boot-uuids", "1234-ABCD\n");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 1);
+	ck_assert_str_eq(out, "");
+	ck_assert_str_eq(err, "The IOMMU is off: no IOMMU groups: add intel_iommu=on iommu=pt to /etc/kernel/cmdline, "
+			      "run proxmox-boot-tool refresh and reboot. Nothing was changed.\n");
+	/* check gives the same fix */
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "check"), 1);
+	assert_has(out, "FAIL iommu     no IOMMU groups: add intel_iommu=on iommu=pt to /etc/kernel/cmdline, run proxmox-boot-tool refresh and reboot\n");
+}
+END_TEST
+
+START_TEST(no_iommu_although_on_the_command_line)
+{
+	build_hp_without_iommu("BOOT_IMAGE=/boot/vmlinuz-6.8.12-11-pve root=/dev/mapper/pve-root ro quiet intel_iommu=on");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 1);
+	ck_assert_str_eq(err, "The IOMMU is off: intel_iommu=on is on the kernel command line but there are no IOMMU "
+			      "groups: enable VT-d in the firmware setup. Nothing was changed.\n");
+	/* the kernel reads each intel_iommu=: a later off wins, and the fix is the command line again */
+	tu_write_file(root, "proc/cmdline", "root=/dev/sda1 intel_iommu=on iommu=pt intel_iommu=off\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 1);
+	ck_assert_str_eq(err, NO_IOMMU_GRUB);
+	tu_write_file(root, "proc/cmdline", "root=/dev/sda1 intel_iommu=off intel_iommu=on\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 1);
+	assert_has(err, "intel_iommu=on is on the kernel command line but there are no IOMMU groups");
+}
+END_TEST
+
 /* ---- apply on the sysfs model ---- */
 
 START_TEST(apply_hp)
@@ -525,7 +731,7 @@ START_TEST(apply_hp)
 	assert_lacks(err, "autoprobing");
 	/* and then status shows the split */
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
-	assert_has(out, "Group 8\n  RV 0000:00:1f.3 [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
+	assert_has(out, "Group 8\n  RV 0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver vfio-pci\n");
 }
 END_TEST
 
@@ -599,6 +805,72 @@ START_TEST(apply_fault_exits_1)
 }
 END_TEST
 
+START_TEST(apply_lines_carry_priorities_in_the_journal)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(run_sim_j("hp-elitedesk-800-g4", "remove@0000:00:1f.4=EIO", NULL, true,
+				   (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
+			 1);
+	assert_has(err, "<6>Removed 0000:00:1f.0.\n");
+	assert_has(err, "<3>Cannot remove 0000:00:1f.4: Input/output error\n");
+	assert_all_prefixed(err);
+	/* stdout is a pipe here, not the journal stream: the report is plain */
+	assert_has(out, "\nResult: failed in ");
+	assert_none_prefixed(out);
+	/* the same run with stderr a plain file */
+	tu_rm_rf(root);
+	tu_mkdir_p(root, "");
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(run_sim("hp-elitedesk-800-g4", "remove@0000:00:1f.4=EIO",
+				 (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
+			 1);
+	assert_has(err, "Cannot remove 0000:00:1f.4: Input/output error\n");
+	assert_none_prefixed(err);
+}
+END_TEST
+
+START_TEST(apply_out_of_memory_says_so)
+{
+	_cleanup_(freep) char *before = NULL, *after = NULL;
+
+	build("hp-elitedesk-800-g4");
+	write_conf(HP_CONF);
+	ck_assert_int_eq(run_sim("hp-elitedesk-800-g4", NULL, (const char *const[]){ "--root", root, "status", NULL }), 0);
+	before = digest_of_sys();
+	/* plan_build fails as on a failed allocation: not a silent exit 1 */
+	ck_assert_int_eq(run_sim_j("hp-elitedesk-800-g4", NULL, "IGD_SIM_ENOMEM=plan_build", true,
+				   (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
+			 1);
+	ck_assert_str_eq(err, "<3>Cannot build the plan: Cannot allocate memory. Nothing was changed.\n");
+	ck_assert_str_eq(out, "");
+	after = digest_of_sys();
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(run_sim_j("hp-elitedesk-800-g4", NULL, "IGD_SIM_ENOMEM=plan_build", false,
+				   (const char *const[]){ "--root", root, "--config", conf, "apply", "--dry-run", NULL }),
+			 1);
+	ck_assert_str_eq(err, "cannot build the plan: Cannot allocate memory\n");
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(apply_missing_vfio_device_changes_nothing)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf("[regroup]\nfunctions = 0000:00:1f.3 0000:00:1f.6\n[vfio]\ndevices = 0000:00:05.0\n");
+	ck_assert_int_eq(run_sim_j("hp-elitedesk-800-g4", NULL, NULL, true,
+				   (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
+			 1);
+	ck_assert_str_eq(err, "<3>[vfio] device 0000:00:05.0 is not present; nothing was changed.\n");
+	/* the report says what happened to the functions: nothing */
+	assert_has(out, "0000:00:1f.3: group 7 -> unchanged\n");
+	assert_has(out, "0000:00:1f.6: group 7 -> unchanged\n");
+	assert_has(out, "Result: failed in ");
+	assert_lacks(out, "missing");
+}
+END_TEST
+
 START_TEST(apply_refused_exits_1)
 {
 	_cleanup_(freep) char *before = NULL, *after = NULL;
@@ -613,7 +885,7 @@ START_TEST(apply_refused_exits_1)
 	assert_has(err, "Refusing to remove 0000:00:17.0: it backs the root filesystem (sda). Nothing was changed.\n");
 	assert_has(out, "0000:00:1f.3: group 7 -> unchanged (refused)\n");
 	/* only the lock file is new */
-	assert_has(after, "F /run/lock/igd-regroup.lock");
+	assert_has(after, "F /run/igd-regroup/lock");
 }
 END_TEST
 
@@ -626,6 +898,7 @@ static Suite *cli_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, version_and_help);
 	tcase_add_test(tc, usage_errors_exit_2);
+	tcase_add_test(tc, usage_errors_carry_priorities_in_the_journal);
 	tcase_add_test(tc, bad_config_exits_2_with_path_line);
 	tcase_add_test(tc, environment_variables);
 	suite_add_tcase(s, tc);
@@ -635,6 +908,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, status_hp);
 	tcase_add_test(tc, status_split_hp);
 	tcase_add_test(tc, status_without_iommu);
+	tcase_add_test(tc, status_shows_device_classes);
 	tcase_add_test(tc, status_real_host_read_only);
 	suite_add_tcase(s, tc);
 
@@ -660,6 +934,9 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, dry_run_n100_has_no_network_step);
 	tcase_add_test(tc, dry_run_esprimo);
 	tcase_add_test(tc, dry_run_nothing_configured);
+	tcase_add_test(tc, no_iommu_apply_and_dry_run_say_so_first);
+	tcase_add_test(tc, no_iommu_fix_for_proxmox_boot_tool);
+	tcase_add_test(tc, no_iommu_although_on_the_command_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("apply");
@@ -667,6 +944,9 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, apply_hp);
 	tcase_add_test(tc, log_priority_reaches_the_journal);
 	tcase_add_test(tc, apply_fault_exits_1);
+	tcase_add_test(tc, apply_lines_carry_priorities_in_the_journal);
+	tcase_add_test(tc, apply_out_of_memory_says_so);
+	tcase_add_test(tc, apply_missing_vfio_device_changes_nothing);
 	tcase_add_test(tc, apply_refused_exits_1);
 	suite_add_tcase(s, tc);
 	return s;

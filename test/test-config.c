@@ -1048,6 +1048,51 @@ START_TEST(every_problem_reported)
 END_TEST
 
 /* A bad last line without a newline is still seen. */
+/* Writes "[regroup]" and n lines that are each one error (bogus keys, distinct). */
+static void write_bad_lines(unsigned n)
+{
+	_cleanup_(freep) char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	fputs("[regroup]\n", f);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "bogus%u = 1\n", i);
+	ck_assert_int_eq(fclose(f), 0);
+	tu_write_file(tmpdir, CONF_NAME, text);
+}
+
+/* The first CONFIG_ERRORS_SHOWN errors one by one, then one line with the count of the rest. */
+START_TEST(many_errors_summarized)
+{
+	static const unsigned counts[] = { 100000, 21, CONFIG_ERRORS_SHOWN };
+	unsigned n = counts[_i];
+	_cleanup_(freep) char *first = NULL, *last_shown = NULL, *tail = NULL;
+
+	write_bad_lines(n);
+	ck_assert_int_eq(config_load(ctx, conf_path, &cfg), -EINVAL);
+	ck_assert_int_ge(asprintf(&first, "3|%s:2: unknown key 'bogus0' in section [regroup]\n", conf_path), 0);
+	ck_assert_int_ge(asprintf(&last_shown, "3|%s:%u: unknown key 'bogus%u' in section [regroup]\n",
+				  conf_path, CONFIG_ERRORS_SHOWN + 1, CONFIG_ERRORS_SHOWN - 1),
+			 0);
+	ck_assert_msg(strncmp(log_text(), first, strlen(first)) == 0, "log starts:\n%.300s", log_text());
+	ck_assert(strstr(log_text(), last_shown));
+	if (n == CONFIG_ERRORS_SHOWN) {
+		ck_assert_uint_eq(tu_log_lines(&logbuf), CONFIG_ERRORS_SHOWN);
+		ck_assert(!strstr(log_text(), "more error"));
+		return;
+	}
+	ck_assert_uint_eq(tu_log_lines(&logbuf), CONFIG_ERRORS_SHOWN + 1);
+	ck_assert_int_ge(asprintf(&tail, "3|... and %u more error%s in %s\n", n - CONFIG_ERRORS_SHOWN,
+				  n - CONFIG_ERRORS_SHOWN == 1 ? "" : "s", conf_path),
+			 0);
+	ck_assert_str_eq(log_text() + strlen(log_text()) - strlen(tail), tail);
+	if (n == 100000)
+		ck_assert(strstr(log_text(), "3|... and 99980 more errors in "));
+}
+END_TEST
+
 START_TEST(last_line_checked)
 {
 	static const struct err syntax = { 2, SYNTAX_MSG };
@@ -1221,6 +1266,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tcase(s, "nul-byte"), nul_byte);
 	tcase_add_test(tcase(s, "every-problem"), every_problem_reported);
 	tcase_add_test(tcase(s, "last-line"), last_line_checked);
+	tcase_add_loop_test(tcase(s, "many-errors"), many_errors_summarized, 0, 3);
 
 	tcase_add_test(tcase(s, "mode-refused"), writable_by_others_refused);
 	tcase_add_test(tcase(s, "mode-accepted"), private_modes_accepted);

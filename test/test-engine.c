@@ -668,10 +668,10 @@ END_TEST
 
 START_TEST(lock_held_times_out)
 {
-	_cleanup_(igd_lock_releasep) int held = igd_lock_take(ctx, 100);
+	_cleanup_(igd_lock_release) struct igd_lock held = IGD_LOCK_NULL;
 	struct engine_options o = { .functions = &cfg.functions, .lock_timeout_ms = 150 };
 
-	ck_assert_int_ge(held, 0);
+	ck_assert_int_eq(igd_lock_take(ctx, 100, &held), 0);
 	/* flock locks belong to the open file: a second open in this process contends */
 	ck_assert_int_eq(engine_run(ctx, &cfg, &o, &res), -ETIMEDOUT);
 	_cleanup_(freep) char *msg = NULL;
@@ -683,7 +683,7 @@ END_TEST
 
 START_TEST(stale_lock_file_does_not_block)
 {
-	tu_write_file(root, "run/lock/igd-regroup.lock", "99999\n");
+	tu_write_file(root, "run/igd-regroup/lock", "99999\n");
 	ck_assert_int_eq(run(), 0);
 	ck_assert_int_eq(res.outcome, ENGINE_OK);
 	ck_assert(!tu_log_contains(&logbuf, "Waiting for the lock"));
@@ -705,16 +705,16 @@ START_TEST(concurrent_runs_serialize)
 	pid_t child;
 	char c;
 	int status;
-	int held = igd_lock_take(ctx, 100);
+	struct igd_lock held = IGD_LOCK_NULL;
 
-	ck_assert_int_ge(held, 0);
+	ck_assert_int_eq(igd_lock_take(ctx, 100, &held), 0);
 	ck_assert_int_eq(pipe(to_parent), 0);
 	child = fork();
 	ck_assert_int_ge(child, 0);
 	if (child == 0) {
 		struct engine_options o = { .functions = &cfg.functions, .lock_timeout_ms = 20000 };
 
-		close(held);
+		igd_lock_release(&held);
 		waiting_fd = to_parent[1];
 		igd_ctx_set_log_fn(ctx, signal_when_waiting, &logbuf);
 		if (engine_run(ctx, &cfg, &o, &res) < 0)
@@ -726,7 +726,7 @@ START_TEST(concurrent_runs_serialize)
 	ck_assert_int_eq(read(to_parent[0], &c, 1), 1);
 	assert_all_present();
 	assert_driver("0000:00:02.0", "i915");
-	close(held);
+	igd_lock_release(&held);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	ck_assert(WIFEXITED(status));
 	ck_assert_int_eq(WEXITSTATUS(status), 0);

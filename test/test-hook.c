@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "fixture.h"
 #include "hook.h"
 #include "testutil.h"
@@ -165,6 +166,57 @@ START_TEST(argv_errors_exit_2)
 }
 END_TEST
 
+/* What a caller passes as the phase is shown quoted, escaped and cut, never raw. */
+START_TEST(unknown_phase_escaped_and_cut)
+{
+	_cleanup_(freep) char *big = malloc(100 * 1024 + 1);
+
+	ck_assert_int_eq(HOOK("100", "\x1b]0;owned\x07\x1b[31mred\npost-stop\r\t'\\\x7f\xc3\xa9"), 2);
+	ck_assert_str_eq(err, "igd-regroup: unknown phase "
+			      "'\\x1b]0;owned\\x07\\x1b[31mred\\npost-stop\\r\\t\\'\\\\\\x7f\\xc3\\xa9' "
+			      "for VM 100; nothing done.\n");
+
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'A', 100 * 1024);
+	big[100 * 1024] = '\0';
+	big[10] = '\n';
+	ck_assert_int_eq(HOOK("100", big), 2);
+	ck_assert_str_eq(err, "igd-regroup: unknown phase "
+			      "'AAAAAAAAAA\\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA...' "
+			      "for VM 100; nothing done.\n");
+	/* exactly the limit: nothing cut */
+	big[10] = 'A';
+	big[64] = '\0';
+	ck_assert_int_eq(HOOK("100", big), 2);
+	assert_has(err, "AAAA' for VM 100");
+	assert_lacks(err, "...");
+}
+END_TEST
+
+START_TEST(escape_cut_bounds)
+{
+	static const struct {
+		const char *in;
+		size_t max;
+		const char *out;
+	} t[] = {
+		{ "", 64, "" },
+		{ "post-stop", 64, "post-stop" },
+		{ "post-stop", 4, "post..." },
+		{ "\x01\x1b\xff", 2, "\\x01\\x1b..." },
+		{ "a'b\\c", 64, "a\\'b\\\\c" },
+		{ "abc", 0, "..." },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		_cleanup_(freep) char *o = escape_cut(t[i].in, t[i].max);
+
+		ck_assert_ptr_nonnull(o);
+		ck_assert_str_eq(o, t[i].out);
+	}
+}
+END_TEST
+
 START_TEST(vmid_and_phase_parsers)
 {
 	uint32_t v = 7;
@@ -245,6 +297,20 @@ START_TEST(pre_start_refused_before_split)
 	/* refused before anything was bound */
 	drv = driver_of("0000:00:1f.3");
 	ck_assert_str_eq(drv, "snd_hda_intel");
+}
+END_TEST
+
+/* "hostpci3:" without a value: Proxmox starts the VM without it, and the hook lets it */
+START_TEST(pre_start_empty_hostpci_warns)
+{
+	vm(100, VM100_SEED000 "hostpci3:\n");
+	tu_write_file(root, "usr/share/kvm/igpu-uhd630.rom", "rom");
+	ck_assert_int_eq(run_prog("test/igd-regroup-sim", NULL, (const char *const[]){ "apply", NULL }), 0);
+	EXPECT_HOOK(0, "100", "pre-start");
+	assert_has(err, "igd-regroup: warning: ");
+	assert_has(err, "/etc/pve/qemu-server/100.conf:9: ignoring hostpci3 without a value; Proxmox starts the VM "
+			"without it\n");
+	assert_has(out, "igd-regroup: VM 100: 3 passed device(s) checked; none takes a device from the host.\n");
 }
 END_TEST
 
@@ -467,6 +533,27 @@ START_TEST(pre_start_legacy_igd_rules)
 	EXPECT_HOOK(1, "100", "pre-start"); /* 1f.0 still shares its group */
 	assert_has(err, "igd-regroup: warning: hostpci0 has legacy-igd=1 but vga is none,clipboard=vnc: legacy "
 			"IGD mode needs vga: none.\n");
+}
+END_TEST
+
+START_TEST(pre_start_without_iommu)
+{
+	_cleanup_(freep) char *text = tu_read_file(topo), *all = NULL, *drv = NULL;
+
+	/* the HP booted without intel_iommu=on: no groups */
+	ck_assert_int_ge(asprintf(&all, "%s\nnoiommu\ncmdline root=/dev/mapper/pve-root ro quiet\n", text), 0);
+	tu_rm_rf(root);
+	tu_mkdir_p(root, "");
+	tu_write_file(root, "igd-regroup.conf", HP_CONF);
+	tu_write_file(root, "etc/hostname", "pve\n");
+	ck_assert_int_eq(fixture_build(root, all), 0);
+	vm(100, VM100_SEED000);
+	ck_assert_int_eq(REAL_HOOK("100", "pre-start"), 1);
+	ck_assert_str_eq(err, "igd-regroup: The IOMMU is off: no IOMMU groups: add intel_iommu=on iommu=pt to "
+			      "GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub, run update-grub and reboot. "
+			      "Nothing was changed.\n");
+	drv = driver_of("0000:00:1f.3");
+	ck_assert_str_eq(drv, "snd_hda_intel");
 }
 END_TEST
 
@@ -696,7 +783,76 @@ START_TEST(reset_skipped_when_another_vm_holds)
 	assert_has(err, "igd-regroup: Refusing to remove 0000:00:1f.3: it is bound to vfio-pci and held by a running VM (VM 101, pid 5151).");
 	assert_has(err, "igd-regroup: warning: Reset skipped: a running VM holds one of the functions");
 	/* nothing but the lock file changed */
-	assert_has(after, "F /run/lock/igd-regroup.lock");
+	assert_has(after, "F /run/igd-regroup/lock");
+}
+END_TEST
+
+/* ---- odd files in the host's place: refused or warned about at once, never a hang ---- */
+
+static void fifo(const char *rel)
+{
+	_cleanup_(freep) char *p = tu_path(root, rel);
+
+	tu_rm_rf(p);
+	tu_mkdir_p(root, rel);
+	ck_assert_int_eq(rmdir(p), 0);
+	ck_assert_int_eq(mkfifo(p, 0644), 0);
+}
+
+START_TEST(fifo_as_the_vm_config)
+{
+	fifo("etc/pve/qemu-server/100.conf");
+	/* no writer ever comes: a blocking open would hang until Check's timeout */
+	ck_assert_int_eq(HOOK("100", "pre-start"), 1);
+	assert_has(err, "igd-regroup: VM 100: cannot open ");
+	assert_has(err, "/etc/pve/qemu-server/100.conf: not a regular file (a FIFO, a device or a socket)\n");
+}
+END_TEST
+
+START_TEST(symlink_as_the_vm_config)
+{
+	tu_write_file(root, "elsewhere.conf", VM100_SEED000);
+	tu_symlink(root, "etc/pve/qemu-server/100.conf", "../../../elsewhere.conf");
+	ck_assert_int_eq(HOOK("100", "pre-start"), 1);
+	assert_has(err, "/etc/pve/qemu-server/100.conf: a symbolic link, which is not followed here\n");
+}
+END_TEST
+
+START_TEST(fifo_as_pci_cfg)
+{
+	fifo("etc/pve/mapping/pci.cfg");
+	vm(100, "hostpci0: mapping=hd-audio\n");
+	ck_assert_int_eq(HOOK("100", "pre-start"), 1);
+	assert_has(err, "igd-regroup: mapping 'hd-audio': cannot open ");
+	assert_has(err, "/etc/pve/mapping/pci.cfg: not a regular file (a FIFO, a device or a socket)\n");
+}
+END_TEST
+
+/* A FIFO as qemu-server's PID file is skipped at once: the holder is named by its pid alone. */
+START_TEST(fifo_as_a_qemu_pid_file)
+{
+	use_topology("hp-elitedesk-800-g4-split");
+	vm(100, VM100_SEED000);
+	tu_write_file(root, "dev/vfio/8", "");
+	tu_symlink(root, "proc/5151/fd/40", "/dev/vfio/8");
+	fifo("run/qemu-server/101.pid");
+	ck_assert_int_eq(HOOK("100", "post-stop"), 0);
+	assert_has(err, "igd-regroup: Refusing to remove 0000:00:1f.3: it is bound to vfio-pci and held by a running VM "
+			"(pid 5151). Nothing was changed.\n");
+}
+END_TEST
+
+START_TEST(fifo_as_etc_hostname)
+{
+	fifo("etc/hostname");
+	tu_write_file(root, "etc/pve/mapping/pci.cfg",
+		      "hd-audio\n"
+		      "\tmap id=8086:a348,iommugroup=7,node=pve,path=0000:00:1f.3,subsystem-id=103c:83e2\n");
+	vm(100, "hostpci0: mapping=hd-audio\n");
+	/* this machine's node name is not "pve" (or it is: then the check itself refuses) */
+	ck_assert_int_eq(HOOK("100", "pre-start"), 1);
+	assert_has(err, "igd-regroup: warning: Cannot read ");
+	assert_has(err, "/etc/hostname (not a regular file (a FIFO, a device or a socket)), using uname's node name\n");
 }
 END_TEST
 
@@ -801,6 +957,10 @@ START_TEST(install_hook_errors)
 	ck_assert_int_eq(IGD("install-hook"), 1);
 	assert_has(err, "already exists and is not a symlink; remove it first.");
 	ck_assert_int_eq(IGD("install-hook", "local", "more"), 2);
+	/* a FIFO in storage.cfg's place: refused at once */
+	fifo("etc/pve/storage.cfg");
+	ck_assert_int_eq(IGD("install-hook"), 1);
+	assert_has(err, "/etc/pve/storage.cfg: not a regular file (a FIFO, a device or a socket)\n");
 }
 END_TEST
 
@@ -890,6 +1050,8 @@ static Suite *hook_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, argv_errors_exit_2);
 	tcase_add_test(tc, vmid_and_phase_parsers);
+	tcase_add_test(tc, unknown_phase_escaped_and_cut);
+	tcase_add_test(tc, escape_cut_bounds);
 	tcase_add_test(tc, bad_config_exits_2);
 	tcase_add_test(tc, vm_not_selected);
 	tcase_add_test(tc, fast_phases_do_nothing);
@@ -899,6 +1061,7 @@ static Suite *hook_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, pre_start_refused_before_split);
 	tcase_add_test(tc, pre_start_passes_after_apply);
+	tcase_add_test(tc, pre_start_empty_hostpci_warns);
 	tcase_add_test(tc, pre_start_binds_the_vms_vfio_devices);
 	tcase_add_test(tc, pre_start_isolation_off);
 	tcase_add_test(tc, pre_start_mapping_resolves);
@@ -912,6 +1075,7 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, pre_start_mapping_made_before_the_split);
 	tcase_add_test(tc, pre_start_legacy_igd_rules);
 	tcase_add_test(tc, pre_start_missing_device);
+	tcase_add_test(tc, pre_start_without_iommu);
 	tcase_add_test(tc, pre_start_missing_vm_config);
 	tcase_add_test(tc, pre_start_warnings);
 	tcase_add_test(tc, pre_start_no_warning_for_a_good_setup);
@@ -928,6 +1092,15 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, reset_brings_back_a_missing_function);
 	tcase_add_test(tc, post_stop_only_a_multifunction_function_resets_nothing);
 	tcase_add_test(tc, reset_skipped_when_another_vm_holds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("odd files");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, fifo_as_the_vm_config);
+	tcase_add_test(tc, symlink_as_the_vm_config);
+	tcase_add_test(tc, fifo_as_pci_cfg);
+	tcase_add_test(tc, fifo_as_etc_hostname);
+	tcase_add_test(tc, fifo_as_a_qemu_pid_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("chain");

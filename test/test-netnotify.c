@@ -581,12 +581,12 @@ START_TEST(nic_in_no_bridge_must_be_up)
 }
 END_TEST
 
-static int held_lock = -1;
+static struct igd_lock held_lock = IGD_LOCK_NULL;
 
 static void *release_later(void *p)
 {
 	sleep_ms(200);
-	close(held_lock);
+	igd_lock_release(&held_lock);
 	return p;
 }
 
@@ -597,8 +597,8 @@ START_TEST(waits_for_the_lock)
 	load_config(NULL, "networking.service", "reload", LONG_MS);
 	record("eno1", "vmbr0", 10);
 	start_fake(networking_done, 1, bring_back);
-	held_lock = igd_lock_take(ctx, 1000); /* the engine that started us */
-	ck_assert_int_ge(held_lock, 0);
+	/* the engine that started us */
+	ck_assert_int_eq(igd_lock_take(ctx, 1000, &held_lock), 0);
 	ck_assert_int_eq(pthread_create(&t, NULL, release_later, NULL), 0);
 
 	ck_assert_int_eq(run(), 0);

@@ -127,6 +127,12 @@ START_TEST(hp_names)
 	ck_assert_str_eq(dev("00:1f.3")->device_name, "Cannon Lake PCH cAVS");
 	ck_assert_str_eq(dev("00:1f.0")->device_name, "Q370 Chipset LPC/eSPI Controller");
 	ck_assert_str_eq(dev("00:17.0")->device_name, "SATA Controller [RAID mode]");
+	/* class names from pci.ids' class section, as lspci shows them */
+	ck_assert_str_eq(dev("00:1f.3")->class_name, "Audio device");
+	ck_assert_str_eq(dev("00:1f.6")->class_name, "Ethernet controller");
+	ck_assert_str_eq(dev("00:1f.0")->class_name, "ISA bridge");
+	ck_assert_str_eq(dev("00:1f.4")->class_name, "SMBus");
+	ck_assert_str_eq(dev("00:17.0")->class_name, "RAID bus controller");
 }
 END_TEST
 

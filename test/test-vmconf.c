@@ -566,10 +566,13 @@ START_TEST(bad_address)
 }
 END_TEST
 
+/* The value parser refuses an empty value; a config line without one is skipped (empty_hostpci_skipped). */
 START_TEST(bad_empty)
 {
-	assert_bad("", "empty value");
-	assert_bad("   ", "empty value");
+	struct vm_hostpci h;
+
+	ck_assert_int_eq(vm_hostpci_parse("", &h), -EBADMSG);
+	ck_assert_int_eq(vm_hostpci_parse("   ", &h), -EBADMSG);
 }
 END_TEST
 
@@ -618,10 +621,35 @@ START_TEST(bad_lines_all_reported)
 	ck_assert_int_eq(vm_config_read(ctx, 100, &conf), -EBADMSG);
 	assert_conf_poisoned();
 	assert_log_line(LOG_ERR, "%s:2: hostpci1: invalid PCI address '0000:00:1f.3/remove'", path);
-	assert_log_line(LOG_ERR, "%s:3: hostpci2: empty value", path);
+	/* not an error: Proxmox skips it */
+	assert_log_line(LOG_WARNING, "%s:3: ignoring hostpci2 without a value; Proxmox starts the VM without it", path);
 	assert_log_line(LOG_ERR, "%s:4: hostpci3: both host and mapping are set", path);
 	assert_log_line(LOG_ERR, "%s:5: hostpci4: neither host nor mapping is set", path);
 	ck_assert_uint_eq(log_lines_upto(LOG_DEBUG), 4);
+}
+END_TEST
+
+/* qemu-server skips a hostpciN line without a value and starts the VM: so do we, with a warning */
+START_TEST(empty_hostpci_skipped)
+{
+	_cleanup_(freep) char *path = vm_path(100);
+
+	write_vm(100, "hostpci0: 0000:00:02.0\n"
+		      "hostpci1:\n"
+		      "hostpci2: \t \n"
+		      "hostpci3: 0000:00:1f.0\n"
+		      "hostpci3:\n"
+		      "hostpci4: 0000:00:1f.3\n");
+	ck_assert_int_eq(read_vm(100), 0);
+	assert_conf("vmid=100 machine=n/a vga=n/a q35=0\n"
+		    "hostpci0: 0000:00:02.0\n"
+		    "hostpci3: 0000:00:1f.0\n"
+		    "hostpci4: 0000:00:1f.3\n");
+	assert_log_line(LOG_WARNING, "%s:2: ignoring hostpci1 without a value; Proxmox starts the VM without it", path);
+	assert_log_line(LOG_WARNING, "%s:3: ignoring hostpci2 without a value; Proxmox starts the VM without it", path);
+	/* a later empty line leaves the earlier value, as in qemu-server */
+	assert_log_line(LOG_WARNING, "%s:5: ignoring hostpci3 without a value; Proxmox starts the VM without it", path);
+	ck_assert_uint_eq(log_lines_upto(LOG_DEBUG), 3);
 }
 END_TEST
 
@@ -648,7 +676,8 @@ START_TEST(unreadable_vm)
 	poison_conf();
 	ck_assert_int_eq(vm_config_read(ctx, 100, &conf), -EISDIR);
 	assert_conf_poisoned();
-	assert_log_line(LOG_ERR, "Failed to read %s: Is a directory", path);
+	/* refused at the open, before any read */
+	assert_log_line(LOG_ERR, "VM 100: cannot open %s: Is a directory", path);
 }
 END_TEST
 
@@ -1117,6 +1146,7 @@ static Suite *vmconf_suite(void)
 	tcase_add_test(tc, bad_neither);
 	tcase_add_test(tc, bad_options);
 	tcase_add_test(tc, bad_lines_all_reported);
+	tcase_add_test(tc, empty_hostpci_skipped);
 
 	tc = tcase(s, "missing VM");
 	tcase_add_test(tc, missing_vm);

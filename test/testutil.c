@@ -174,7 +174,7 @@ static char *slurp_fd(int fd)
 	return buf;
 }
 
-int tu_run(char *const argv[], char *const env[], char **ret_out, char **ret_err)
+static int run(char *const argv[], char *const env[], bool journal, char **ret_out, char **ret_err)
 {
 	_cleanup_(freep) char *errfile = NULL;
 	int out[2], errfd, status;
@@ -199,6 +199,19 @@ int tu_run(char *const argv[], char *const env[], char **ret_out, char **ret_err
 		dup2(out[1], STDOUT_FILENO);
 		dup2(e, STDERR_FILENO);
 		close(out[0]);
+		/* what systemd sets for a unit whose stderr is the journal: that stream's dev:ino */
+		if (journal) {
+			struct stat st;
+			char stream[64];
+
+			if (fstat(STDERR_FILENO, &st) < 0)
+				_exit(126);
+			snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long)st.st_dev,
+				 (unsigned long long)st.st_ino);
+			setenv("JOURNAL_STREAM", stream, 1);
+		} else {
+			unsetenv("JOURNAL_STREAM");
+		}
 		for (size_t i = 0; env && env[i]; i++)
 			putenv(env[i]);
 		execv(argv[0], argv);
@@ -218,6 +231,16 @@ int tu_run(char *const argv[], char *const env[], char **ret_out, char **ret_err
 	if (WIFSIGNALED(status))
 		return 128 + WTERMSIG(status);
 	return WEXITSTATUS(status);
+}
+
+int tu_run(char *const argv[], char *const env[], char **ret_out, char **ret_err)
+{
+	return run(argv, env, false, ret_out, ret_err);
+}
+
+int tu_run_journal(char *const argv[], char *const env[], char **ret_out, char **ret_err)
+{
+	return run(argv, env, true, ret_out, ret_err);
 }
 
 static FILE *digest_out;

@@ -42,6 +42,8 @@ struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log);
  * (malloc'd). Returns the exit status, or 128+signal.
  */
 int tu_run(char *const argv[], char *const env[], char **ret_out, char **ret_err);
+/* The same with $JOURNAL_STREAM naming the stderr file, as systemd does for StandardError=journal. */
+int tu_run_journal(char *const argv[], char *const env[], char **ret_out, char **ret_err);
 
 /* Every entry under dir with its type and its content or link target, sorted: equal strings = equal trees. */
 char *tu_tree_digest(const char *dir);

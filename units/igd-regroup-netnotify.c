@@ -51,7 +51,7 @@ static int parse_args(int argc, char **argv, struct cli_common *o)
 	int c;
 
 	cli_common_init(o);
-	while ((c = getopt_long(argc, argv, "c:r:vhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:r:vhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -69,13 +69,12 @@ static int parse_args(int argc, char **argv, struct cli_common *o)
 			printf(PROGRAM " %s\n", IGD_VERSION);
 			exit(EXIT_OK);
 		default:
-			fprintf(stderr, "Try '" PROGRAM " --help'.\n");
+			cli_option_error(PROGRAM, c, argv);
 			return -EINVAL;
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, PROGRAM ": unexpected argument '%s'. Try '" PROGRAM " --help'.\n",
-			argv[optind]);
+		cli_print(LOG_ERR, PROGRAM ": unexpected argument '%s'. Try '" PROGRAM " --help'.", argv[optind]);
 		return -EINVAL;
 	}
 	return cli_common_check(PROGRAM, o);

@@ -25,41 +25,43 @@
 
 enum { EXIT_OK = CLI_EXIT_OK, EXIT_FAIL = CLI_EXIT_FAIL, EXIT_USAGE = CLI_EXIT_USAGE };
 
-static void usage(FILE *out)
+/* Its arguments: IGD_DEFAULT_CONFIG, IGD_ENV_CONFIG, IGD_ENV_ROOT. */
+#define USAGE_FMT \
+	"Usage: igd-regroup [OPTIONS] COMMAND\n" \
+	"\n" \
+	"Split the Intel PCH functions (0000:00:1f.*) into IOMMU groups of their own\n" \
+	"and bind the passthrough devices to vfio-pci.\n" \
+	"\n" \
+	"Commands:\n" \
+	"  status            show the PCI devices grouped by IOMMU group\n" \
+	"  check [--quiet]   check the prerequisites (config, IOMMU, vfio-pci, devices,\n" \
+	"                    host drivers, leftovers of a manual set-up)\n" \
+	"  apply             remove the configured functions, rescan, wait for them,\n" \
+	"                    bind the [vfio] devices to vfio-pci, verify\n" \
+	"  apply --dry-run   show what apply would do; write nothing\n" \
+	"  detect            print a complete config proposed for this host\n" \
+	"  detect --write    write it to the config file if that is absent or still\n" \
+	"                    the shipped default; else show the diff and exit 1\n" \
+	"  install-hook [STORAGE]\n" \
+	"                    link the hookscript into STORAGE's snippets (default local)\n" \
+	"                    and print the qm set line that attaches it to a VM\n" \
+	"  vm VMID           what the hookscript would do for the VM: its devices as\n" \
+	"                    Proxmox chooses them, their groups, what pre-start would\n" \
+	"                    bind or refuse, what a stop would reset; exit 1 if refused\n" \
+	"\n" \
+	"Options:\n" \
+	"  -c, --config FILE  config file (default %s, env %s)\n" \
+	"  -r, --root DIR     filesystem root holding sys/, proc/, run/ (default /, env %s)\n" \
+	"  -n, --dry-run      with apply: print the plan only\n" \
+	"  -w, --write        with detect: write the config file\n" \
+	"  -q, --quiet        with check: print only the WARN and FAIL lines\n" \
+	"  -v, --verbose      also print debug messages\n" \
+	"  -h, --help         show this help\n" \
+	"  -V, --version      show the version\n"
+
+static void usage(void)
 {
-	fprintf(out,
-		"Usage: igd-regroup [OPTIONS] COMMAND\n"
-		"\n"
-		"Split the Intel PCH functions (0000:00:1f.*) into IOMMU groups of their own\n"
-		"and bind the passthrough devices to vfio-pci.\n"
-		"\n"
-		"Commands:\n"
-		"  status            show the PCI devices grouped by IOMMU group\n"
-		"  check [--quiet]   check the prerequisites (config, IOMMU, vfio-pci, devices,\n"
-		"                    host drivers, leftovers of a manual set-up)\n"
-		"  apply             remove the configured functions, rescan, wait for them,\n"
-		"                    bind the [vfio] devices to vfio-pci, verify\n"
-		"  apply --dry-run   show what apply would do; write nothing\n"
-		"  detect            print a complete config proposed for this host\n"
-		"  detect --write    write it to the config file if that is absent or still\n"
-		"                    the shipped default; else show the diff and exit 1\n"
-		"  install-hook [STORAGE]\n"
-		"                    link the hookscript into STORAGE's snippets (default local)\n"
-		"                    and print the qm set line that attaches it to a VM\n"
-		"  vm VMID           what the hookscript would do for the VM: its devices as\n"
-		"                    Proxmox chooses them, their groups, what pre-start would\n"
-		"                    bind or refuse, what a stop would reset; exit 1 if refused\n"
-		"\n"
-		"Options:\n"
-		"  -c, --config FILE  config file (default %s, env %s)\n"
-		"  -r, --root DIR     filesystem root holding sys/, proc/, run/ (default /, env %s)\n"
-		"  -n, --dry-run      with apply: print the plan only\n"
-		"  -w, --write        with detect: write the config file\n"
-		"  -q, --quiet        with check: print only the WARN and FAIL lines\n"
-		"  -v, --verbose      also print debug messages\n"
-		"  -h, --help         show this help\n"
-		"  -V, --version      show the version\n",
-		IGD_DEFAULT_CONFIG, IGD_ENV_CONFIG, IGD_ENV_ROOT);
+	printf(USAGE_FMT, IGD_DEFAULT_CONFIG, IGD_ENV_CONFIG, IGD_ENV_ROOT);
 }
 
 static bool want_color(void)
@@ -99,7 +101,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	int c;
 
 	cli_common_init(&o->common);
-	while ((c = getopt_long(argc, argv, "c:r:nwqvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:r:nwqvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->common.config = optarg;
@@ -120,26 +122,26 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->common.verbose = true;
 			break;
 		case 'h':
-			usage(stdout);
+			usage();
 			exit(EXIT_OK);
 		case 'V':
 			printf("igd-regroup %s\n", IGD_VERSION);
 			exit(EXIT_OK);
 		default:
-			fprintf(stderr, "Try 'igd-regroup --help'.\n");
+			cli_option_error("igd-regroup", c, argv);
 			return -EINVAL;
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "igd-regroup: no command given.\n");
-		usage(stderr);
+		cli_print(LOG_ERR, "igd-regroup: no command given.");
+		cli_print(LOG_INFO, USAGE_FMT, IGD_DEFAULT_CONFIG, IGD_ENV_CONFIG, IGD_ENV_ROOT);
 		return -EINVAL;
 	}
 	o->command = argv[optind];
 	if ((strcmp(o->command, "install-hook") == 0 || strcmp(o->command, "vm") == 0) && optind + 1 < argc)
 		o->argument = argv[++optind];
 	if (optind + 1 < argc) {
-		fprintf(stderr, "igd-regroup: unexpected argument '%s'.\n", argv[optind + 1]);
+		cli_print(LOG_ERR, "igd-regroup: unexpected argument '%s'.", argv[optind + 1]);
 		return -EINVAL;
 	}
 	return cli_common_check("igd-regroup", &o->common);
@@ -208,6 +210,11 @@ static int cmd_apply_dry_run(struct igd_ctx *ctx, struct igd_config *cfg)
 	r = snapshot_read(ctx, &snap);
 	if (r < 0)
 		return EXIT_FAIL;
+	/* as apply: no plan without an IOMMU */
+	if ((cfg->functions.n || cfg->vfio_devices.n) && check_iommu_required(ctx, &snap) < 0) {
+		snapshot_done(&snap);
+		return EXIT_FAIL;
+	}
 	r = plan_build(cfg, &snap, &plan);
 	if (r < 0) {
 		igd_log_errno(ctx, LOG_ERR, r, "cannot build the plan: %m");
@@ -291,24 +298,23 @@ int main(int argc, char **argv)
 	bool is_detect = strcmp(o.command, "detect") == 0;
 	uint32_t vmid = 0;
 	if (!is_status && !is_check && !is_apply && !is_install_hook && !is_vm && !is_detect) {
-		fprintf(stderr, "igd-regroup: unknown command '%s'. Try 'igd-regroup --help'.\n",
-			o.command);
+		cli_print(LOG_ERR, "igd-regroup: unknown command '%s'. Try 'igd-regroup --help'.", o.command);
 		return EXIT_USAGE;
 	}
 	if (o.dry_run && !is_apply) {
-		fprintf(stderr, "igd-regroup: --dry-run only goes with apply.\n");
+		cli_print(LOG_ERR, "igd-regroup: --dry-run only goes with apply.");
 		return EXIT_USAGE;
 	}
 	if (o.quiet && !is_check) {
-		fprintf(stderr, "igd-regroup: --quiet only goes with check.\n");
+		cli_print(LOG_ERR, "igd-regroup: --quiet only goes with check.");
 		return EXIT_USAGE;
 	}
 	if (o.write && !is_detect) {
-		fprintf(stderr, "igd-regroup: --write only goes with detect.\n");
+		cli_print(LOG_ERR, "igd-regroup: --write only goes with detect.");
 		return EXIT_USAGE;
 	}
 	if (is_vm && (!o.argument || hook_vmid_parse(o.argument, &vmid) < 0)) {
-		fprintf(stderr, "igd-regroup: vm expects a VMID (100..999999999).\n");
+		cli_print(LOG_ERR, "igd-regroup: vm expects a VMID (100..999999999).");
 		return EXIT_USAGE;
 	}
 
@@ -324,8 +330,8 @@ int main(int argc, char **argv)
 
 	if (is_status && !o.common.config && access(igd_ctx_config_path(ctx), F_OK) < 0 && errno == ENOENT) {
 		/* status is useful before anything is configured */
-		fprintf(stderr, "note: no config at %s; showing the devices without marks.\n",
-			igd_ctx_config_path(ctx));
+		log_notice(ctx, "note: no config at %s; showing the devices without marks.",
+			   igd_ctx_config_path(ctx));
 	} else {
 		r = config_load(ctx, igd_ctx_config_path(ctx), &cfg);
 		if (r < 0 && is_check)

@@ -345,6 +345,8 @@ lab_image() {
 	install -m 0755 "$LAB_DIR/guest/run" "$LAB_DIR/guest/passthrough-tweak.sh" "$g/"
 	install -m 0644 "$LAB_DIR/guest/lib.sh" "$g/"
 	install -m 0644 "$LAB_DIR"/scenarios/*.sh "$g/scenarios/"
+	# boot-journal's config (its kernel command line names it)
+	install -m 0644 "$e/boot-journal.conf" "$g/boot-journal.conf"
 	cc -static -O2 -Wall -o "$g/labtool" "$LAB_DIR/guest/labtool.c" || die "cannot build labtool (static: needs libc6-dev)"
 	for u in igd-lab.service igd-lab-tap.service netbird.service; do
 		enable_unit "$stage" multi-user.target "/etc/systemd/system/$u"

@@ -43,6 +43,8 @@ boot-race-2 boot-race hp newest igd.boot-unit modprobe.blacklist=bochs igd.late_
 boot-race-3 boot-race hp newest igd.boot-unit modprobe.blacklist=bochs igd.late_drm=1
 netnotify-downtime netnotify-downtime hp newest -
 hook-stop-keeps-nic hook-stop-keeps-nic hp newest igd.boot-unit
+boot-journal boot-journal hp newest igd.boot-unit systemd.setenv=IGD_REGROUP_CONFIG=/usr/lib/igd-lab/boot-journal.conf
+boot-no-iommu boot-no-iommu hp newest igd.boot-unit intel_iommu=off
 '
 describe() {
 	case $1 in
@@ -61,6 +63,8 @@ describe() {
 	boot-no-notifier) echo "notifier f. igd-regroup.service at boot never starts the notifier" ;;
 	check-modprobe) echo "drivers. check names snd_hda_intel and the modprobe.d fix; with it, apply never lets it bind 1f.3" ;;
 	boot-race-*) echo "boot race ${1#boot-race-}/3: the boot unit while udev's coldplug still loads the iGPU's driver (late bochs)" ;;
+	boot-journal) echo "logs. igd-regroup.service fails at boot (a [vfio] device that is not there): journalctl -p err/-p warning show the error, not the info report" ;;
+	boot-no-iommu) echo "logs. a boot without an IOMMU: the unit, the dry run and pre-start stop first and say how to turn it on" ;;
 	netnotify-downtime) echo "notifier g. the downtime the notifier reports against an observer sampling vmbr0/brif every 50 ms" ;;
 	esac
 }

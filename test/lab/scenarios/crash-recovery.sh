@@ -45,7 +45,8 @@ exec 3>&-
 check "apply died of SIGKILL (status $krc)" test "$krc" = 137
 sleep 1
 check "after the kill, $first is still missing (nobody rescanned)" absent "$first"
-check "the lock is free again" flock -n /run/lock/igd-regroup.lock true
+check "the lock is free again" flock -n /run/igd-regroup/lock true
+check "the lock's directory is root's, mode 0755" test "$(stat -c %u:%a /run/igd-regroup)" = 0:755
 
 run_igd recover apply
 check "the next igd-regroup apply exits 0" test "$rc" = 0
