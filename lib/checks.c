@@ -257,6 +257,8 @@ int check_run(const struct igd_ctx *ctx, const struct igd_config *cfg, const str
 	if (k >= 0)
 		k = check_slot_siblings(cfg, snap, &r);
 	if (k >= 0)
+		k = check_split(cfg, snap, &r);
+	if (k >= 0)
 		k = check_drivers(ctx, cfg, snap, &r);
 	if (k >= 0)
 		k = check_boot_unit(ctx, &r);

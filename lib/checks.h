@@ -49,6 +49,12 @@ int check_drivers(const struct igd_ctx *ctx, const struct igd_config *cfg, const
 		  struct check_report *r);
 
 /*
+ * The split predicted from the header types (checks_split.c): a WARN for each
+ * [regroup] function that will stay grouped, else one ok line. 0 or -ENOMEM.
+ */
+int check_split(const struct igd_config *cfg, const struct snapshot *snap, struct check_report *r);
+
+/*
  * The guides' leftovers: a WARN per @reboot job in root's crontabs that
  * removes PCI functions, rescans or restarts networking (checks_leftovers.c);
  * one ok line when there is none. Returns 0 or -ENOMEM.

@@ -195,6 +195,31 @@ static size_t verify(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	return problems;
 }
 
+/* What the kernel did against what the header types predicted: said when they differ. */
+static void compare_prediction(const struct igd_ctx *ctx, const struct split_prediction *p,
+			       const struct snapshot *after)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct split_outcome *o = &p->v[i];
+		const struct pci_device *d = snapshot_find(after, &o->addr);
+		size_t others;
+
+		if (o->fate == SPLIT_UNKNOWN || !d || d->iommu_group == IOMMU_GROUP_NONE)
+			continue;
+		others = count_others(after, d);
+		if (o->fate == SPLIT_OWN_GROUP && others > 0)
+			log_notice(ctx, "%s shares IOMMU group %d with %zu other device(s), though its header type "
+					"predicted a group of its own.",
+				   PCI_ADDR_STR(&o->addr), d->iommu_group, others);
+		else if (o->fate == SPLIT_SHARED && others == 0)
+			log_notice(ctx, "%s has IOMMU group %d to itself, though its multi-function header "
+					"predicted it would stay grouped with %s.",
+				   PCI_ADDR_STR(&o->addr), d->iommu_group, PCI_ADDR_STR(&o->with[0]));
+		else
+			log_debug(ctx, "%s: IOMMU group %d, as predicted.", PCI_ADDR_STR(&o->addr), d->iommu_group);
+	}
+}
+
 static int result_init(const struct plan *plan, const struct snapshot *snap,
 		       struct engine_result *r)
 {
@@ -465,8 +490,11 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	k = snapshot_read(ctx, &after);
 	if (k < 0) {
 		fail = fail ? fail : k;
-	} else if (verify(ctx, cfg, opts->functions, &after, &r) > 0 && !fail)
-		fail = -EIO;
+	} else {
+		if (verify(ctx, cfg, opts->functions, &after, &r) > 0 && !fail)
+			fail = -EIO;
+		compare_prediction(ctx, &plan.prediction, &after);
+	}
 
 	/* Hand the network over to the notifier: queued, not waited for (it
 	   takes the lock this run still holds); its failure to start is logged

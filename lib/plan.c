@@ -41,6 +41,18 @@ static enum refusal refusal_for(const struct pci_device *d, const struct blockde
 	return REFUSE_NONE;
 }
 
+/* The split the functions will get: pure, from the snapshot's groups and header types. */
+static int predict(const struct snapshot *snap, struct plan *p)
+{
+	_cleanup_(freep) struct pci_addr *addrs = calloc(p->n_functions ? p->n_functions : 1, sizeof(*addrs));
+
+	if (!addrs)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_functions; i++)
+		addrs[i] = p->functions[i].addr;
+	return split_predict(snap, addrs, p->n_functions, &p->prediction);
+}
+
 int plan_build(const struct igd_config *cfg, const struct snapshot *snap, struct plan *ret)
 {
 	struct plan p = {};
@@ -80,6 +92,11 @@ int plan_build(const struct igd_config *cfg, const struct snapshot *snap, struct
 				};
 	}
 
+	if (predict(snap, &p) < 0) {
+		plan_done(&p);
+		return -ENOMEM;
+	}
+
 	for (size_t i = 0; i < cfg->vfio_devices.n; i++) {
 		struct plan_bind *b = &p.binds[p.n_binds++];
 
@@ -96,6 +113,7 @@ int plan_build(const struct igd_config *cfg, const struct snapshot *snap, struct
 
 void plan_done(struct plan *plan)
 {
+	split_prediction_done(&plan->prediction);
 	free(plan->functions);
 	free(plan->binds);
 	free(plan->netdevs);
@@ -105,6 +123,27 @@ void plan_done(struct plan *plan)
 static void print_device_brief(FILE *out, const struct pci_device *d)
 {
 	fprintf(out, "[%04x:%04x] %s", d->vendor_id, d->device_id, d->device_name);
+}
+
+/* Per function, from its header type: "will get a group of its own", or with whom it will stay. */
+static void print_prediction(FILE *out, const struct split_prediction *p)
+{
+	fprintf(out, "After the rescan (predicted from each function's header type):\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct split_outcome *o = &p->v[i];
+
+		fprintf(out, "  %s ", PCI_ADDR_STR(&o->addr));
+		if (o->fate == SPLIT_OWN_GROUP)
+			fprintf(out, "will get a group of its own\n");
+		else if (o->fate == SPLIT_UNKNOWN)
+			fprintf(out, "not predicted: %s\n", o->why_unknown);
+		else {
+			fprintf(out, "will stay grouped with");
+			for (size_t j = 0; j < o->n_with; j++)
+				fprintf(out, "%s %s", j ? "," : "", PCI_ADDR_STR(&o->with[j]));
+			fprintf(out, " (multi-function header)\n");
+		}
+	}
 }
 
 void plan_print(FILE *out, const struct plan *plan, const struct igd_config *cfg,
@@ -162,6 +201,7 @@ void plan_print(FILE *out, const struct plan *plan, const struct igd_config *cfg
 		}
 		fprintf(out, "Then rescan once (%s/sys/bus/pci/rescan) and wait up to %u ms for %zu function(s) to come back.\n",
 			root, cfg->regroup_timeout_ms, plan->n_functions);
+		print_prediction(out, &plan->prediction);
 	}
 
 	if (plan->n_binds) {

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "snapshot.h"
+#include "split_predict.h"
 
 enum refusal {
 	REFUSE_NONE,
@@ -50,6 +51,7 @@ struct plan {
 	size_t n_missing;    /* configured functions absent now: a recovery rescan comes first */
 	size_t n_refused;    /* functions that must not be removed: nothing is done */
 	size_t n_missing_binds; /* vfio devices absent now and not among the functions */
+	struct split_prediction prediction; /* the groups the functions will get, in their order */
 };
 
 /* Returns 0 or -ENOMEM. */

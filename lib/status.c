@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
+#include "split_predict.h"
 #include "status.h"
 
 #define ANSI_BOLD "\033[1m"
@@ -53,6 +54,8 @@ static void print_device(FILE *out, const struct pci_device *d, const struct igd
 		d->device_id, d->vendor_name, d->device_name, d->driver ? d->driver : "none");
 	if (d->is_bridge)
 		fprintf(out, "  bridge");
+	if (pci_device_multifunction(d) == 1)
+		fprintf(out, "  multi-function");
 	print_netdevs(out, d);
 	print_blockdevs(out, d);
 	fputc('\n', out);
@@ -124,7 +127,9 @@ void status_print(FILE *out, const struct snapshot *snap, const struct igd_confi
 			"and add intel_iommu=on to the kernel command line).%s %zu PCI devices:\n",
 			st->warn, st->reset, n);
 	if (cfg)
-		fprintf(out, "Marks: R = [regroup] function, V = [vfio] device.\n");
+		fprintf(out, "Marks: R = [regroup] function, V = [vfio] device. \"multi-function\": bit 7 of its "
+			     "header type, found again next to a present function of its slot it rejoins that "
+			     "function's group.\n");
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || v[i - 1]->iommu_group != v[i]->iommu_group) {
 			fputc('\n', out);

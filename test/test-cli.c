@@ -281,7 +281,8 @@ START_TEST(status_hp)
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "status"), 0);
 	assert_has(out, "14 PCI devices in 8 IOMMU groups.");
 	assert_has(out, "Group 7  shared by 5 devices\n");
-	assert_has(out, "  RV 0000:00:1f.0 ISA bridge: [8086:a306] Intel Corporation Q370 Chipset LPC/eSPI Controller  driver none\n");
+	/* the LPC bridge has the multi-function bit, as function 0 of the PCH slot */
+	assert_has(out, "  RV 0000:00:1f.0 ISA bridge: [8086:a306] Intel Corporation Q370 Chipset LPC/eSPI Controller  driver none  multi-function\n");
 	assert_has(out, "  RV 0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
 	assert_has(out, "  R  0000:00:1f.6 Ethernet controller: [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e  net eno1 (up, in vmbr0)\n");
 	assert_has(out, "   V 0000:00:02.0 VGA compatible controller: [8086:3e92]");

@@ -376,8 +376,23 @@ START_TEST(stays_grouped_is_reported)
 	ck_assert_uint_ge(fn("0000:00:1f.3")->shared_after, 1);
 	assert_logged("0000:00:1f.3 is still in IOMMU group 7 with host devices: 0000:00:1f.4 "
 		      "(i801_smbus), 0000:00:1f.6 (e1000e, eno1). This kernel and hardware did not split it");
+	/* their header types (bit 7 clear) predicted groups of their own: the run says it differs */
+	assert_logged("5|0000:00:1f.3 shares IOMMU group 7 with 3 other device(s), though its header type "
+		      "predicted a group of its own.\n");
+	assert_logged("5|0000:00:1f.6 shares IOMMU group 7 with 3 other device(s), though its header type "
+		      "predicted a group of its own.\n");
 	assert_all_present();
 	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(split_as_predicted_says_nothing_more)
+{
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert(!tu_log_contains(&logbuf, "predicted a group of its own"));
+	ck_assert(!tu_log_contains(&logbuf, "predicted it would stay"));
+	assert_logged("7|0000:00:1f.3: IOMMU group 8, as predicted.\n");
 }
 END_TEST
 
@@ -750,6 +765,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, already_split_is_idempotent);
 	tcase_add_test(tc, nothing_configured);
 	tcase_add_test(tc, stays_grouped_is_reported);
+	tcase_add_test(tc, split_as_predicted_says_nothing_more);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("faults");
