@@ -336,7 +336,7 @@ START_TEST(pre_start_refuses_the_root_disk)
 	vm(100, "hostpci0: 0000:00:17.0\n");
 	EXPECT_HOOK(1, "100", "pre-start");
 	assert_has(err, "igd-regroup: refusing to start VM 100: hostpci0 (0000:00:17.0) takes 0000:00:17.0 "
-			"(SATA Controller [RAID mode]), which the host is using: disk sda holds /. Release it");
+			"(SATA Controller [RAID mode]), which the host is using: disk sda is used (LVM pve, /, /boot/efi, swap). Release it");
 }
 END_TEST
 
