@@ -1048,6 +1048,44 @@ static unsigned part_number(const char *name)
 	return i < len ? (unsigned)strtoul(name + i, NULL, 10) : 1;
 }
 
+/* The device number in root/sys/class/block/<name>/dev, or false. */
+static bool read_devnum(const struct fx *fx, const char *name, unsigned *major, unsigned *minor)
+{
+	_cleanup_(freep) char *path = fx_fmt("%s/sys/class/block/%s/dev", fx->root, name);
+	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+
+	return f && fscanf(f, "%u:%u", major, minor) == 2;
+}
+
+static bool minor_taken(const struct fx *fx, unsigned major, unsigned minor)
+{
+	_cleanup_(freep) char *dir = fx_fmt("%s/sys/class/block", fx->root);
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned ma, mi;
+
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && read_devnum(fx, de->d_name, &ma, &mi) && ma == major && mi == minor)
+			return true;
+	return false;
+}
+
+/*
+ * A block device's minor: the one it has from an earlier build of this tree,
+ * else the next one of its major that no device of the tree has, so that an
+ * incremental build never gives two devices one number.
+ */
+static unsigned blk_minor(const struct fx *fx, const char *name, unsigned major, unsigned *next)
+{
+	unsigned ma, mi;
+
+	if (read_devnum(fx, name, &ma, &mi) && ma == major)
+		return mi;
+	while (minor_taken(fx, major, *next))
+		(*next)++;
+	return (*next)++;
+}
+
 static void build_blk(struct fx *fx, struct fx_blk *b, unsigned *n_ata, unsigned minors[3])
 {
 	const char *dir = blk_dir(fx, b, n_ata, 0);
@@ -1062,7 +1100,8 @@ static void build_blk(struct fx *fx, struct fx_blk *b, unsigned *n_ata, unsigned
 		fx_file(fx, FX_REPLACE, dir, "partition", "%u\n", part_number(b->name));
 	else
 		fx_mkdir(fx, slaves);
-	fx_file(fx, FX_REPLACE, dir, "dev", "%u:%u\n", majors[kind], minors[kind]++);
+	fx_file(fx, FX_REPLACE, dir, "dev", "%u:%u\n", majors[kind],
+		blk_minor(fx, b->name, majors[kind], &minors[kind]));
 	fx_link(fx, "sys/class/block", b->name, dir);
 	fx_file(fx, FX_KEEP, devnode, NULL, "%s", "");
 	for (size_t i = 0; i < b->slaves.n; i++) {

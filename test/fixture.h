@@ -44,7 +44,9 @@
  *       (<dir>/ata<k>/host<k-1>/target<k-1>:0:0/<k-1>:0:0:0/block/NAME, or
  *       <dir>/nvme/nvmeX/NAME for nvmeXnY, or <dir>/REL), a partition inside
  *       its disk's directory (with the file partition), or
- *       sys/devices/virtual/block/NAME; each with dev (MAJ:MIN), holders/,
+ *       sys/devices/virtual/block/NAME; each with dev (MAJ:MIN: 253 for dm-*,
+ *       259 for nvme*, else 8; minors in order, skipping those a device of an
+ *       earlier build has, and a device built again keeps its number), holders/,
  *       slaves/ (with links to A, B; they get holders/NAME back), the link
  *       sys/class/block/NAME and an empty regular file dev/NAME (no mknod).
  *   link PATH TARGET               a symlink, TARGET verbatim (use relative
