@@ -35,17 +35,21 @@ const struct pci_device *detect_igpu(const struct snapshot *snap)
 	return d && d->vendor_id == VENDOR_INTEL && d->class_code >> 16 == CLASS_BASE_DISPLAY ? d : NULL;
 }
 
-/* Why d must stay out of the list, malloc'd, or NULL (also on ENOMEM: *oom set). */
+/* Why d must stay out of the list (apply would refuse it), malloc'd, or NULL (also on ENOMEM: *oom set). */
 static char *storage_reason(const struct pci_device *d, bool *oom)
 {
 	for (size_t i = 0; i < d->n_blockdevs; i++) {
 		const struct blockdev_info *b = &d->blockdevs[i];
 		char *s = NULL;
+		int r;
 
-		if (!b->mounted && !b->swap && !b->root)
+		if (b->doubt)
+			r = asprintf(&s, "the use of disk %s cannot be read (%s)", b->name, b->doubt);
+		else if (b->used)
+			r = asprintf(&s, "disk %s is used (%s)", b->name, b->use ? b->use : "?");
+		else
 			continue;
-		if (asprintf(&s, "it backs disk %s (%s)", b->name,
-			     b->root ? "the root filesystem" : b->swap ? "swap" : "mounted") < 0) {
+		if (r < 0) {
 			*oom = true;
 			return NULL;
 		}

@@ -271,21 +271,13 @@ static void log_refusals(const struct igd_ctx *ctx, const struct plan *plan)
 {
 	for (size_t i = 0; i < plan->n_functions; i++) {
 		const struct plan_function *f = &plan->functions[i];
+		_cleanup_(freep) char *why = NULL;
 
 		if (f->refusal == REFUSE_NONE)
 			continue;
-		if (f->refusal == REFUSE_VFIO_IN_USE && f->dev->vfio_holder_vmid)
-			log_error(ctx, "Refusing to remove %s: %s (VM %u, pid %d). Nothing was changed.",
-				  PCI_ADDR_STR(&f->addr), refusal_to_string(f->refusal),
-				  f->dev->vfio_holder_vmid, f->dev->vfio_holder_pid);
-		else if (f->refusal == REFUSE_VFIO_IN_USE)
-			log_error(ctx, "Refusing to remove %s: %s (pid %d). Nothing was changed.",
-				  PCI_ADDR_STR(&f->addr), refusal_to_string(f->refusal),
-				  f->dev->vfio_holder_pid);
-		else
-			log_error(ctx, "Refusing to remove %s: %s (%s). Nothing was changed.",
-				  PCI_ADDR_STR(&f->addr), refusal_to_string(f->refusal),
-				  f->blockdev ? f->blockdev->name : "?");
+		why = plan_refusal_reason(f);
+		log_error(ctx, "Refusing to remove %s: %s. Nothing was changed.", PCI_ADDR_STR(&f->addr),
+			  why ? why : refusal_to_string(f->refusal));
 	}
 }
 

@@ -54,10 +54,12 @@ static char *host_use(const struct pci_device *d)
 	for (size_t k = 0; k < d->n_blockdevs; k++) {
 		const struct blockdev_info *b = &d->blockdevs[k];
 
-		if (!b->mounted && !b->swap && !b->root)
+		if (b->used)
+			fprintf(m, "%sdisk %s is used (%s)", n++ ? "; " : "", b->name, b->use ? b->use : "?");
+		else if (b->doubt)
+			fprintf(m, "%sthe use of disk %s cannot be read (%s)", n++ ? "; " : "", b->name, b->doubt);
+		else
 			continue;
-		fprintf(m, "%sdisk %s %s", n++ ? "; " : "", b->name,
-			b->root ? "holds /" : b->swap ? "is swap" : "is mounted");
 		break;
 	}
 	if (fclose(m) != 0 || n == 0)

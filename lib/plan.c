@@ -14,6 +14,10 @@ const char *refusal_to_string(enum refusal r)
 		return "it backs a mounted filesystem";
 	case REFUSE_SWAP:
 		return "it backs active swap";
+	case REFUSE_STORAGE:
+		return "one of its disks is used";
+	case REFUSE_STORAGE_UNKNOWN:
+		return "the use of one of its disks cannot be read";
 	case REFUSE_VFIO_IN_USE:
 		return "it is bound to vfio-pci and held by a running VM";
 	}
@@ -23,14 +27,17 @@ const char *refusal_to_string(enum refusal r)
 /* The strongest reason not to remove d, and the block device behind it. */
 static enum refusal refusal_for(const struct pci_device *d, const struct blockdev_info **ret_bd)
 {
-	static const enum refusal order[] = { REFUSE_ROOT_FS, REFUSE_MOUNTED, REFUSE_SWAP };
+	static const enum refusal order[] = { REFUSE_ROOT_FS, REFUSE_MOUNTED, REFUSE_SWAP, REFUSE_STORAGE,
+					      REFUSE_STORAGE_UNKNOWN };
 
 	for (size_t k = 0; k < ELEMENTSOF(order); k++)
 		for (size_t i = 0; i < d->n_blockdevs; i++) {
 			const struct blockdev_info *b = &d->blockdevs[i];
 			bool hit = (order[k] == REFUSE_ROOT_FS && b->root) ||
 				   (order[k] == REFUSE_MOUNTED && b->mounted) ||
-				   (order[k] == REFUSE_SWAP && b->swap);
+				   (order[k] == REFUSE_SWAP && b->swap) ||
+				   (order[k] == REFUSE_STORAGE && b->used) ||
+				   (order[k] == REFUSE_STORAGE_UNKNOWN && b->doubt);
 			if (hit) {
 				*ret_bd = b;
 				return order[k];
@@ -51,6 +58,27 @@ static int predict(const struct snapshot *snap, struct plan *p)
 	for (size_t i = 0; i < p->n_functions; i++)
 		addrs[i] = p->functions[i].addr;
 	return split_predict(snap, addrs, p->n_functions, &p->prediction);
+}
+
+char *plan_refusal_reason(const struct plan_function *f)
+{
+	const struct blockdev_info *b = f->blockdev;
+	char *s = NULL;
+	int r;
+
+	if (f->refusal == REFUSE_NONE)
+		return strdup(refusal_to_string(f->refusal));
+	if (f->refusal == REFUSE_VFIO_IN_USE && f->dev->vfio_holder_vmid)
+		r = asprintf(&s, "%s (VM %u, pid %d)", refusal_to_string(f->refusal), f->dev->vfio_holder_vmid,
+			     f->dev->vfio_holder_pid);
+	else if (f->refusal == REFUSE_VFIO_IN_USE)
+		r = asprintf(&s, "%s (pid %d)", refusal_to_string(f->refusal), f->dev->vfio_holder_pid);
+	else if (f->refusal == REFUSE_STORAGE_UNKNOWN || (b && !b->used))
+		r = asprintf(&s, "the use of disk %s cannot be read (%s)", b ? b->name : "?",
+			     b && b->doubt ? b->doubt : "?");
+	else
+		r = asprintf(&s, "disk %s is used (%s)", b ? b->name : "?", b && b->use ? b->use : "?");
+	return r < 0 ? NULL : s;
 }
 
 int plan_build(const struct igd_config *cfg, const struct snapshot *snap, struct plan *ret)
@@ -163,16 +191,10 @@ void plan_print(FILE *out, const struct plan *plan, const struct igd_config *cfg
 			const struct plan_function *f = &plan->functions[i];
 			if (f->refusal == REFUSE_NONE)
 				continue;
-			fprintf(out, "  %s must not be removed: %s", PCI_ADDR_STR(&f->addr),
-				refusal_to_string(f->refusal));
-			if (f->blockdev)
-				fprintf(out, " (%s)", f->blockdev->name);
-			else if (f->refusal == REFUSE_VFIO_IN_USE && f->dev->vfio_holder_vmid)
-				fprintf(out, " (VM %u, pid %d)", f->dev->vfio_holder_vmid,
-					f->dev->vfio_holder_pid);
-			else if (f->refusal == REFUSE_VFIO_IN_USE)
-				fprintf(out, " (pid %d)", f->dev->vfio_holder_pid);
-			fputc('\n', out);
+			_cleanup_(freep) char *why = plan_refusal_reason(f);
+
+			fprintf(out, "  %s must not be removed: %s\n", PCI_ADDR_STR(&f->addr),
+				why ? why : refusal_to_string(f->refusal));
 		}
 		return;
 	}

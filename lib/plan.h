@@ -19,6 +19,8 @@ enum refusal {
 	REFUSE_ROOT_FS,    /* backs the root filesystem */
 	REFUSE_MOUNTED,    /* backs a mounted filesystem */
 	REFUSE_SWAP,       /* backs active swap */
+	REFUSE_STORAGE,    /* a block device is used otherwise: a holder stack, a pool, a running VM */
+	REFUSE_STORAGE_UNKNOWN, /* the use of a block device cannot be read */
 	REFUSE_VFIO_IN_USE /* bound to vfio-pci and its /dev/vfio/N is open (a running VM) */
 };
 
@@ -64,6 +66,12 @@ static inline bool plan_is_empty(const struct plan *p)
 }
 
 const char *refusal_to_string(enum refusal r);
+/*
+ * Why f must not be removed, as one phrase with its details: "disk sda3 is
+ * used (zfs pool rpool, /)", "it is bound to vfio-pci and held by a running VM
+ * (VM 100, pid 4242)". malloc'd; NULL on ENOMEM.
+ */
+char *plan_refusal_reason(const struct plan_function *f);
 
 /* The human-readable plan, as `apply --dry-run` shows it. */
 void plan_print(FILE *out, const struct plan *plan, const struct igd_config *cfg,

@@ -439,7 +439,7 @@ size_t snapshot_group_size(const struct snapshot *snap, int group)
 bool pci_device_uses_storage(const struct pci_device *d)
 {
 	for (size_t i = 0; i < d->n_blockdevs; i++)
-		if (d->blockdevs[i].mounted || d->blockdevs[i].swap || d->blockdevs[i].root)
+		if (d->blockdevs[i].used || d->blockdevs[i].doubt)
 			return true;
 	return false;
 }

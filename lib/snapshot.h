@@ -25,8 +25,11 @@ struct netdev_info {
 struct blockdev_info {
 	char *name;   /* "sda", "sda1", "nvme0n1p2" */
 	bool mounted; /* it or something stacked on it (dm, md, a partition of a disk) is mounted */
-	bool swap;    /* ... is active swap */
+	bool swap;    /* ... is active swap (an area or a file) */
 	bool root;    /* ... holds "/" */
+	bool used;    /* ... is used in any way: the above, a holder stack, a pool, a running VM */
+	char *use;    /* those uses as words ("zfs pool rpool, /"), NULL when unused */
+	char *doubt;  /* why its use cannot be read (then it counts as used), or NULL */
 };
 
 #define IOMMU_GROUP_NONE (-1)
@@ -66,7 +69,8 @@ const struct pci_device *snapshot_find(const struct snapshot *snap, const struct
 /* Number of devices in the group (0 for IOMMU_GROUP_NONE). */
 size_t snapshot_group_size(const struct snapshot *snap, int group);
 
-bool pci_device_uses_storage(const struct pci_device *d); /* a block dev mounted, swap or root */
+/* A block device of d is used (mounted, swap, root, a stack, a pool, a VM) or its use cannot be read. */
+bool pci_device_uses_storage(const struct pci_device *d);
 /*
  * The host uses d: it has a driver other than vfio-pci or pci-stub, or one of
  * those and a running VM other than vmid (0: any VM) holds its group.

@@ -2,17 +2,23 @@
 /*
  * Block devices of the snapshot and whether the host uses them. Every entry
  * of sys/class/block is resolved to its device directory (a partition lives
- * inside its disk's, so both attach to the same PCI device). Use comes from
- * proc/mounts and proc/swaps: a source under /dev/ names a block device (after
- * resolving its links under the root: /dev/mapper/pve-root -> dm-0). Use then
- * flows down the stacking: a device counts as used when it, or anything built
- * on it -- a holder that lists it in slaves/ (dm, md), transitively, or one of
- * its partitions -- is mounted, swap or "/".
+ * inside its disk's, so both attach to the same PCI device), with its
+ * stacking (slaves/, holders/), device number and udev properties. A device
+ * is used when it
+ *   - is mounted (proc/self/mountinfo, by device number or source), holds
+ *     "/", a swap area or a swap file (blk_mounts.c);
+ *   - has holders: an active dm, LVM, LUKS, md or bcache stack, mounted or
+ *     not; is a ZFS pool member while the zfs module is loaded, or a Ceph
+ *     OSD (udev's ID_FS_TYPE); is held open by a running VM (blk_stack.c).
+ * Use then flows down the stacking: a device counts as used when anything
+ * built on it -- a holder that lists it in slaves/ (dm, md), transitively, or
+ * one of its partitions -- is used, and it carries their uses' words. A
+ * device whose use cannot be read (holders/ unreadable, its udev record
+ * unreadable) is in doubt, and so is what it sits on.
  *
- * Sources that are not under /dev/ are not block devices and are ignored:
- * tmpfs, proc, and ZFS datasets ("rpool/ROOT/pve-1"). ZFS pools are therefore
- * NOT visible this way: a disk that only backs a ZFS pool (even the root pool)
- * is not flagged.
+ * Not seen: network storage (NFS, iSCSI, Ceph RBD: not a local PCI disk),
+ * ZFS pools while the zfs module is not loaded, a disk opened by a process
+ * that is not a Proxmox VM's QEMU (a dd, a backup tool).
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -20,29 +26,21 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "snapshot_internal.h"
-
-/* One entry of sys/class/block, with what the closure needs. */
-struct blk {
-	char *name;
-	char *real;   /* its device directory */
-	char *parent; /* the disk, for a partition */
-	char **slaves;
-	size_t n_slaves;
-	unsigned major, minor;
-	bool has_devnum;
-	bool mounted, swap, root;
-};
-
-struct blk_table {
-	struct blk *v;
-	size_t n;
-};
+#include "blk_internal.h"
 
 void snap_blockdev_done(struct blockdev_info *bd)
 {
 	free(bd->name);
+	free(bd->use);
+	free(bd->doubt);
 	*bd = (struct blockdev_info){};
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 static void blk_done(struct blk *x)
@@ -50,9 +48,13 @@ static void blk_done(struct blk *x)
 	free(x->name);
 	free(x->real);
 	free(x->parent);
-	for (size_t i = 0; i < x->n_slaves; i++)
-		free(x->slaves[i]);
-	free(x->slaves);
+	strv_free(x->slaves, x->n_slaves);
+	strv_free(x->holders, x->n_holders);
+	udev_props_done(&x->props);
+	for (size_t i = 0; i < x->n_uses; i++)
+		free(x->uses[i].text);
+	free(x->uses);
+	free(x->doubt);
 	*x = (struct blk){};
 }
 
@@ -61,10 +63,11 @@ static void blk_table_done(struct blk_table *t)
 	for (size_t i = 0; i < t->n; i++)
 		blk_done(&t->v[i]);
 	free(t->v);
+	blk_mounts_done(t);
 	*t = (struct blk_table){};
 }
 
-static struct blk *blk_find(const struct blk_table *t, const char *name)
+struct blk *blk_find(const struct blk_table *t, const char *name)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (strcmp(t->v[i].name, name) == 0)
@@ -72,33 +75,41 @@ static struct blk *blk_find(const struct blk_table *t, const char *name)
 	return NULL;
 }
 
-/* The names in dir/slaves. An absent or unreadable slaves/ means none. Only -ENOMEM fails. */
-static int read_slaves(const char *dir, struct blk *x)
+struct blk *blk_find_devnum(const struct blk_table *t, unsigned major, unsigned minor)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->v[i].has_devnum && t->v[i].major == major && t->v[i].minor == minor)
+			return &t->v[i];
+	return NULL;
+}
+
+/* The names in dir/<sub> (slaves, holders). Absent: none (0); unreadable: -errno; -ENOMEM. */
+static int read_names(const char *dir, const char *sub, char ***v, size_t *n)
 {
 	_cleanup_(freep) char *path = NULL;
 	_cleanup_(closedirp) DIR *d = NULL;
 	struct dirent *de;
 
-	if (asprintf(&path, "%s/slaves", dir) < 0)
+	if (asprintf(&path, "%s/%s", dir, sub) < 0)
 		return -ENOMEM;
 	d = opendir(path);
 	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		char **v;
+		return errno == ENOENT ? 0 : -errno;
+	while ((errno = 0, de = readdir(d))) {
+		char **w;
 
 		if (de->d_name[0] == '.')
 			continue;
-		v = reallocarray(x->slaves, x->n_slaves + 1, sizeof(*v));
-		if (!v)
+		w = reallocarray(*v, *n + 1, sizeof(*w));
+		if (!w)
 			return -ENOMEM;
-		x->slaves = v;
-		x->slaves[x->n_slaves] = strdup(de->d_name);
-		if (!x->slaves[x->n_slaves])
+		*v = w;
+		w[*n] = strdup(de->d_name);
+		if (!w[*n])
 			return -ENOMEM;
-		x->n_slaves++;
+		(*n)++;
 	}
-	return 0;
+	return errno != 0 ? -errno : 0;
 }
 
 /* A partition has the attribute `partition`; its disk is the directory above it. */
@@ -136,6 +147,22 @@ static int read_devnum(const char *dir, struct blk *x)
 	return 0;
 }
 
+/* slaves/ and holders/: an unreadable holders/ puts the device in doubt. Only -ENOMEM fails. */
+static int read_stacking(const char *dir, struct blk *x)
+{
+	_cleanup_(freep) char *why = NULL;
+	int r = read_names(dir, "slaves", &x->slaves, &x->n_slaves);
+
+	if (r == -ENOMEM)
+		return r;
+	r = read_names(dir, "holders", &x->holders, &x->n_holders);
+	if (r == -ENOMEM || r >= 0)
+		return r;
+	if (asprintf(&why, "the holders of %s cannot be read: %s", x->name, strerror(-r)) < 0)
+		return -ENOMEM;
+	return blk_set_doubt(x, why);
+}
+
 /* Adds sys/class/block/<name>; a link that no longer resolves is skipped. Only -ENOMEM fails. */
 static int blk_add(const struct snap_build *b, struct blk_table *t, const char *class_dir, const char *name)
 {
@@ -153,7 +180,7 @@ static int blk_add(const struct snap_build *b, struct blk_table *t, const char *
 	x.name = strdup(name);
 	r = x.name ? 0 : -ENOMEM;
 	if (r >= 0)
-		r = read_slaves(link, &x);
+		r = read_stacking(link, &x);
 	if (r >= 0)
 		r = read_parent(link, &x);
 	if (r >= 0)
@@ -193,48 +220,7 @@ static int blk_table_read(const struct snap_build *b, struct blk_table *t)
 	return 0;
 }
 
-enum {
-	USE_MOUNTED = 1 << 0,
-	USE_SWAP = 1 << 1,
-	USE_ROOT = 1 << 2,
-};
-
-static bool is_octal(char c)
-{
-	return c >= '0' && c <= '7';
-}
-
-/* In place: the kernel writes blanks, tabs, newlines and backslashes in these files as \ooo. */
-static void unescape_octal(char *s)
-{
-	char *w = s;
-
-	for (const char *r = s; *r;) {
-		if (r[0] == '\\' && is_octal(r[1]) && is_octal(r[2]) && is_octal(r[3])) {
-			*w++ = (char)((r[1] - '0') << 6 | (r[2] - '0') << 3 | (r[3] - '0'));
-			r += 4;
-		} else
-			*w++ = *r++;
-	}
-	*w = '\0';
-}
-
-static struct blk *blk_find_devnum(const struct blk_table *t, dev_t rdev)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].has_devnum && t->v[i].major == major(rdev) && t->v[i].minor == minor(rdev))
-			return &t->v[i];
-	return NULL;
-}
-
-/*
- * The block device a mount or swap source names, in *ret (NULL if none). The
- * source's links are resolved under the root and the last component is the
- * device's name (/dev/mapper/pve-root -> dm-0); a device node with another
- * name (/dev/root) is matched by its device number. Only -ENOMEM fails.
- */
-static int source_blk(const struct snap_build *b, const struct blk_table *t, const char *source,
-		      struct blk **ret)
+int blk_of_dev_path(const struct snap_build *b, const struct blk_table *t, const char *source, struct blk **ret)
 {
 	_cleanup_(freep) char *path = NULL, *real = NULL;
 	struct blk *x;
@@ -249,110 +235,35 @@ static int source_blk(const struct snap_build *b, const struct blk_table *t, con
 	real = realpath(path, NULL);
 	x = blk_find(t, snap_basename(real ? real : source));
 	if (!x && real && stat(real, &st) == 0 && S_ISBLK(st.st_mode))
-		x = blk_find_devnum(t, st.st_rdev);
+		x = blk_find_devnum(t, major(st.st_rdev), minor(st.st_rdev));
+	if (!x)
+		log_debug(b->ctx, "%s is not a block device of this host", source);
 	*ret = x;
 	return 0;
 }
 
-static int mark(const struct snap_build *b, struct blk_table *t, const char *source, unsigned use)
+/* Adds what from says to to; sets *changed when to learnt something. Only -ENOMEM fails. */
+static int merge(struct blk *to, const struct blk *from, bool *changed)
 {
-	struct blk *x;
+	size_t n = to->n_uses;
 
-	if (source_blk(b, t, source, &x) < 0)
-		return snap_log_oom(b->ctx);
-	if (!x && strncmp(source, "/dev/", 5) == 0) {
-		log_debug(b->ctx, "%s is not a block device of this host; its use is ignored", source);
-		return 0;
-	}
-	if (!x)
-		return 0;
-	x->mounted |= !!(use & USE_MOUNTED);
-	x->swap |= !!(use & USE_SWAP);
-	x->root |= !!(use & USE_ROOT);
-	return 0;
-}
-
-/* proc/mounts: "SOURCE MOUNTPOINT FSTYPE OPTIONS 0 0", fields separated by single blanks. */
-static int read_mounts(const struct snap_build *b, struct blk_table *t)
-{
-	_cleanup_(freep) char *path = igd_path(b->ctx, "/proc/mounts");
-	_cleanup_(fclosep) FILE *f = NULL;
-	_cleanup_(freep) char *line = NULL;
-	size_t size = 0;
-	int r;
-
-	if (!path)
-		return snap_log_oom(b->ctx);
-	f = fopen(path, "re");
-	if (!f)
-		return igd_log_errno(b->ctx, LOG_ERR, errno, "cannot read the mounts in %s: %m", path);
-	while (getline(&line, &size, f) >= 0) {
-		char *save = NULL, *source = strtok_r(line, " \t\n", &save);
-		char *mountpoint = strtok_r(NULL, " \t\n", &save);
-
-		if (!source || !mountpoint)
-			continue;
-		unescape_octal(source);
-		unescape_octal(mountpoint);
-		r = mark(b, t, source, USE_MOUNTED | (strcmp(mountpoint, "/") == 0 ? USE_ROOT : 0));
-		if (r < 0)
-			return r;
-	}
-	if (ferror(f))
-		return igd_log_errno(b->ctx, LOG_ERR, EIO, "cannot read the mounts in %s: %m", path);
-	return 0;
-}
-
-/* proc/swaps: a header line, then "FILENAME TYPE SIZE USED PRIORITY". Absent without swap support. */
-static int read_swaps(const struct snap_build *b, struct blk_table *t)
-{
-	_cleanup_(freep) char *path = igd_path(b->ctx, "/proc/swaps");
-	_cleanup_(fclosep) FILE *f = NULL;
-	_cleanup_(freep) char *line = NULL;
-	size_t size = 0;
-	bool header = true;
-	int r;
-
-	if (!path)
-		return snap_log_oom(b->ctx);
-	f = fopen(path, "re");
-	if (!f) {
-		if (errno == ENOENT)
-			return 0;
-		return igd_log_errno(b->ctx, LOG_ERR, errno, "cannot read the swap areas in %s: %m", path);
-	}
-	while (getline(&line, &size, f) >= 0) {
-		char *save = NULL, *source;
-
-		if (header) {
-			header = false;
-			continue;
-		}
-		source = strtok_r(line, " \t\n", &save);
-		if (!source)
-			continue;
-		unescape_octal(source);
-		r = mark(b, t, source, USE_SWAP);
-		if (r < 0)
-			return r;
-	}
-	if (ferror(f))
-		return igd_log_errno(b->ctx, LOG_ERR, EIO, "cannot read the swap areas in %s: %m", path);
-	return 0;
-}
-
-static bool merge(struct blk *to, const struct blk *from)
-{
-	bool changed = (from->mounted && !to->mounted) || (from->swap && !to->swap) || (from->root && !to->root);
-
+	*changed |= (from->mounted && !to->mounted) || (from->swap && !to->swap) || (from->root && !to->root) ||
+		    (from->used && !to->used) || (from->doubt && !to->doubt);
 	to->mounted |= from->mounted;
 	to->swap |= from->swap;
 	to->root |= from->root;
-	return changed;
+	to->used |= from->used;
+	if (from->doubt && blk_set_doubt(to, from->doubt) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < from->n_uses; i++)
+		if (blk_add_use(to, from->uses[i].rank, from->uses[i].text) < 0)
+			return -ENOMEM;
+	*changed |= to->n_uses != n;
+	return 0;
 }
 
 /* Use flows from each device to its slaves and from a partition to its disk, until nothing changes. */
-static void propagate(struct blk_table *t)
+static int propagate(struct blk_table *t)
 {
 	bool changed;
 
@@ -362,15 +273,16 @@ static void propagate(struct blk_table *t)
 			const struct blk *x = &t->v[i];
 			struct blk *y;
 
-			if (!x->mounted && !x->swap && !x->root)
+			if (!x->used && !x->doubt)
 				continue;
 			for (size_t j = 0; j < x->n_slaves; j++)
-				if ((y = blk_find(t, x->slaves[j])))
-					changed |= merge(y, x);
-			if (x->parent && (y = blk_find(t, x->parent)))
-				changed |= merge(y, x);
+				if ((y = blk_find(t, x->slaves[j])) && y != x && merge(y, x, &changed) < 0)
+					return -ENOMEM;
+			if (x->parent && (y = blk_find(t, x->parent)) && y != x && merge(y, x, &changed) < 0)
+				return -ENOMEM;
 		}
 	} while (changed);
+	return 0;
 }
 
 static int cmp_blockdev(const void *x, const void *y)
@@ -385,7 +297,7 @@ static int attach(const struct snap_build *b, const struct blk_table *t)
 	for (size_t i = 0; i < t->n; i++) {
 		const struct blk *x = &t->v[i];
 		struct pci_device *dev = snap_owner(b, x->real);
-		struct blockdev_info *v;
+		struct blockdev_info *v, *bd;
 
 		if (!dev)
 			continue;
@@ -393,12 +305,14 @@ static int attach(const struct snap_build *b, const struct blk_table *t)
 		if (!v)
 			return snap_log_oom(b->ctx);
 		dev->blockdevs = v;
-		v[dev->n_blockdevs] = (struct blockdev_info){
+		bd = &v[dev->n_blockdevs];
+		*bd = (struct blockdev_info){
 			.name = strdup(x->name), .mounted = x->mounted, .swap = x->swap, .root = x->root,
+			.used = x->used, .use = blk_describe(x), .doubt = x->doubt ? strdup(x->doubt) : NULL,
 		};
-		if (!v[dev->n_blockdevs].name)
-			return snap_log_oom(b->ctx);
 		dev->n_blockdevs++;
+		if (!bd->name || (x->n_uses && !bd->use) || (x->doubt && !bd->doubt))
+			return snap_log_oom(b->ctx);
 	}
 	for (size_t i = 0; i < b->snap->n_devices; i++) {
 		struct pci_device *dev = &b->snap->devices[i];
@@ -416,11 +330,18 @@ int snap_read_blockdevs(struct snap_build *b)
 
 	r = blk_table_read(b, &t);
 	if (r >= 0)
-		r = read_mounts(b, &t);
+		r = blk_read_udev(b, &t);
 	if (r >= 0)
-		r = read_swaps(b, &t);
+		r = blk_read_mounts(b, &t);
+	if (r >= 0)
+		r = blk_read_swaps(b, &t);
+	if (r >= 0)
+		r = blk_read_stacks(b, &t);
+	if (r >= 0)
+		r = blk_read_vms(b, &t);
 	if (r < 0)
 		return r;
-	propagate(&t);
+	if (propagate(&t) < 0)
+		return snap_log_oom(b->ctx);
 	return attach(b, &t);
 }

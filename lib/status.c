@@ -29,16 +29,16 @@ static void print_netdevs(FILE *out, const struct pci_device *d)
 	}
 }
 
+/* Each disk the host uses, with its use: "disk sda3 (zfs pool rpool, /)". */
 static void print_blockdevs(FILE *out, const struct pci_device *d)
 {
 	for (size_t i = 0; i < d->n_blockdevs; i++) {
 		const struct blockdev_info *b = &d->blockdevs[i];
 
-		if (!b->root && !b->mounted && !b->swap)
-			continue;
-		fprintf(out, "  disk %s (%s%s%s)", b->name,
-			b->root ? "root" : b->mounted ? "mounted" : "",
-			(b->root || b->mounted) && b->swap ? ", " : "", b->swap ? "swap" : "");
+		if (b->used)
+			fprintf(out, "  disk %s (%s)", b->name, b->use ? b->use : "used");
+		else if (b->doubt)
+			fprintf(out, "  disk %s (use unknown: %s)", b->name, b->doubt);
 	}
 }
 

@@ -5,13 +5,10 @@
  * whose <root>/run/qemu-server/VMID.pid names that process.
  */
 #include <ctype.h>
-#include <dirent.h>
-#include <limits.h>
 #include <string.h>
 
-#include "fileio.h"
+#include "proc_fds.h"
 #include "snapshot.h"
-#include "sysfs.h"
 #include "vfio_holders.h"
 
 static bool all_digits(const char *s)
@@ -29,88 +26,47 @@ static int vfio_group_of_target(const char *target)
 {
 	const char *p = "/dev/vfio/";
 
-	if (strncmp(target, p, strlen(p)) != 0 || !all_digits(target + strlen(p)))
+	if (strncmp(target, p, strlen(p)) != 0 || !all_digits(target + strlen(p)) ||
+	    strlen(target + strlen(p)) > 9)
 		return -1;
 	return atoi(target + strlen(p));
 }
 
-static void mark(struct snapshot *snap, int group, int pid)
+struct scan {
+	const struct igd_ctx *ctx;
+	struct snapshot *snap;
+	int pid;
+};
+
+static int mark_target(const char *target, void *userdata)
 {
-	for (size_t i = 0; i < snap->n_devices; i++) {
-		struct pci_device *d = &snap->devices[i];
+	struct scan *s = userdata;
+	int group = vfio_group_of_target(target);
+
+	if (group < 0)
+		return 0;
+	for (size_t i = 0; i < s->snap->n_devices; i++) {
+		struct pci_device *d = &s->snap->devices[i];
 
 		if (d->iommu_group == group && d->driver && strcmp(d->driver, "vfio-pci") == 0 &&
 		    !d->vfio_holder_pid)
-			d->vfio_holder_pid = pid;
-	}
-}
-
-static int scan_process(const struct igd_ctx *ctx, struct snapshot *snap, const char *pid)
-{
-	_cleanup_(freep) char *fddir = igd_path(ctx, "/proc/%s/fd", pid);
-	_cleanup_(closedirp) DIR *d = NULL;
-	struct dirent *de;
-
-	if (!fddir)
-		return -ENOMEM;
-	d = opendir(fddir);
-	if (!d)
-		return 0; /* gone, or not ours to read */
-	while ((de = readdir(d))) {
-		_cleanup_(freep) char *link = NULL;
-		char target[64];
-		ssize_t n;
-		int g;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (asprintf(&link, "%s/%s", fddir, de->d_name) < 0)
-			return -ENOMEM;
-		/* a longer target is not /dev/vfio/N: truncation cannot produce a false match */
-		n = readlink(link, target, sizeof(target) - 1);
-		if (n < 0)
-			continue;
-		target[n] = '\0';
-		g = vfio_group_of_target(target);
-		if (g >= 0)
-			mark(snap, g, atoi(pid));
+			d->vfio_holder_pid = s->pid;
 	}
 	return 0;
 }
 
-/* Proxmox writes the QEMU pid of VM N to /run/qemu-server/N.pid. */
-static unsigned vmid_of_pid(const struct igd_ctx *ctx, int pid)
+static int scan_process(const char *pid, void *userdata)
 {
-	_cleanup_(freep) char *dir = igd_path(ctx, "/run/qemu-server");
-	_cleanup_(closedirp) DIR *d = dir ? opendir(dir) : NULL;
-	struct dirent *de;
+	const struct scan *all = userdata;
+	struct scan s = { .ctx = all->ctx, .snap = all->snap, .pid = atoi(pid) };
+	int r = proc_fds_foreach(s.ctx, pid, mark_target, &s);
 
-	while (d && (de = readdir(d))) {
-		_cleanup_(freep) char *path = NULL, *content = NULL;
-		size_t len = strlen(de->d_name);
-		_cleanup_(freep) char *stem = NULL;
-
-		if (len < 5 || strcmp(de->d_name + len - 4, ".pid") != 0)
-			continue;
-		stem = strndup(de->d_name, len - 4);
-		if (!stem || !all_digits(stem))
-			continue;
-		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
-			return 0;
-		/* a FIFO there must not block: skipped like an unreadable file */
-		if (file_read_line(path, FILE_NOFOLLOW, &content) < 0)
-			continue;
-		if (atoi(content) == pid)
-			return (unsigned)strtoul(stem, NULL, 10);
-	}
-	return 0;
+	return r == -ENOMEM ? r : 0; /* gone, or not ours to read */
 }
 
 int vfio_holders_fill(const struct igd_ctx *ctx, struct snapshot *snap)
 {
-	_cleanup_(freep) char *procdir = igd_path(ctx, "/proc");
-	_cleanup_(closedirp) DIR *d = NULL;
-	struct dirent *de;
+	struct scan all = { .ctx = ctx, .snap = snap };
 	bool any = false;
 	int r;
 
@@ -119,21 +75,12 @@ int vfio_holders_fill(const struct igd_ctx *ctx, struct snapshot *snap)
 		       snap->devices[i].iommu_group != IOMMU_GROUP_NONE;
 	if (!any)
 		return 0;
-	if (!procdir)
-		return -ENOMEM;
-	d = opendir(procdir);
-	if (!d)
-		return 0;
-	while ((de = readdir(d))) {
-		if (!all_digits(de->d_name))
-			continue;
-		r = scan_process(ctx, snap, de->d_name);
-		if (r < 0)
-			return r;
-	}
+	r = proc_pids_foreach(ctx, scan_process, &all);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < snap->n_devices; i++)
 		if (snap->devices[i].vfio_holder_pid)
-			snap->devices[i].vfio_holder_vmid = vmid_of_pid(ctx, snap->devices[i].vfio_holder_pid);
+			snap->devices[i].vfio_holder_vmid = qemu_vmid_of_pid(ctx, snap->devices[i].vfio_holder_pid);
 	return 0;
 }
 

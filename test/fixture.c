@@ -64,7 +64,8 @@ struct fx_name {
 	char *text;
 };
 
-/* link (path, target), module (name, driver), file (path, text), mount and swap (line, NULL) */
+/* link (path, target), module (name, driver), file (path, text), mount (mounts line, mountinfo
+ * line), swap (line, NULL), udev (block name, record) */
 struct fx_pair {
 	unsigned line;
 	char *a, *b;
@@ -83,8 +84,8 @@ struct fx {
 	size_t n_blks;
 	struct fx_name *names;
 	size_t n_names;
-	struct fx_pair *links, *modules, *drivers, *files, *mounts, *swaps;
-	size_t n_links, n_modules, n_drivers, n_files, n_mounts, n_swaps;
+	struct fx_pair *links, *modules, *drivers, *files, *mounts, *swaps, *udevs;
+	size_t n_links, n_modules, n_drivers, n_files, n_mounts, n_swaps, n_udevs;
 };
 
 /*
@@ -182,6 +183,7 @@ static void fx_free(struct fx *fx)
 	} pairs[] = {
 		{ fx->links, fx->n_links },	{ fx->modules, fx->n_modules }, { fx->drivers, fx->n_drivers },
 		{ fx->files, fx->n_files },	{ fx->mounts, fx->n_mounts },	{ fx->swaps, fx->n_swaps },
+		{ fx->udevs, fx->n_udevs },
 	};
 	for (size_t k = 0; k < ELEMENTSOF(pairs); k++) {
 		for (size_t i = 0; i < pairs[k].n; i++)
@@ -546,11 +548,41 @@ static void parse_pair(struct fx *fx, unsigned line, struct fx_words *w, const c
 		p = FX_PUSH(fx->drivers, fx->n_drivers);
 		p->a = fx_strdup(w->v[1]);
 	} else if (strcmp(d, "mount") == 0) {
-		if (w->n < 3 || w->n > 5)
-			fx_fail(fx, line, "mount SOURCE MOUNTPOINT [FSTYPE [OPTIONS]]");
+		/* an anonymous device number (as btrfs, ZFS, tmpfs have) unless dev= is given */
+		_cleanup_(freep) char *devnum = fx_fmt("0:%u", 1000 + line);
+		size_t n = w->n;
+		unsigned maj, min;
+		char end;
+
+		if (n > 3 && strncmp(w->v[n - 1], "dev=", 4) == 0) {
+			if (sscanf(w->v[n - 1] + 4, "%u:%u%c", &maj, &min, &end) != 2)
+				fx_fail(fx, line, "mount dev= wants MAJOR:MINOR");
+			free(devnum);
+			devnum = fx_strdup(w->v[n - 1] + 4);
+			n--;
+		}
+		if (n < 3 || n > 5)
+			fx_fail(fx, line, "mount SOURCE MOUNTPOINT [FSTYPE [OPTIONS]] [dev=MAJ:MIN]");
 		p = FX_PUSH(fx->mounts, fx->n_mounts);
-		p->a = fx_fmt("%s %s %s %s 0 0\n", w->v[1], w->v[2], w->n > 3 ? w->v[3] : "ext4",
-			      w->n > 4 ? w->v[4] : "rw,relatime");
+		p->a = fx_fmt("%s %s %s %s 0 0\n", w->v[1], w->v[2], n > 3 ? w->v[3] : "ext4",
+			      n > 4 ? w->v[4] : "rw,relatime");
+		p->b = fx_fmt("%u 1 %s / %s %s shared:1 - %s %s rw\n", 100 + line, devnum, w->v[2],
+			      n > 4 ? w->v[4] : "rw,relatime", n > 3 ? w->v[3] : "ext4", w->v[1]);
+	} else if (strcmp(d, "udev") == 0) {
+		if (w->n < 2)
+			fx_fail(fx, line, "udev NAME KEY=VALUE...");
+		check_name(fx, line, w->v[1]);
+		p = FX_PUSH(fx->udevs, fx->n_udevs);
+		p->a = fx_strdup(w->v[1]);
+		p->b = fx_strdup("");
+		for (size_t i = 2; i < w->n; i++) {
+			char *t = fx_fmt("%sE:%s\n", p->b, w->v[i]);
+
+			if (!strchr(w->v[i], '='))
+				fx_fail(fx, line, "udev %s: '%s' is not KEY=VALUE", w->v[1], w->v[i]);
+			free(p->b);
+			p->b = t;
+		}
 	} else { /* swap */
 		const char *type;
 
@@ -590,7 +622,8 @@ static void parse_line(struct fx *fx, unsigned line, const char *text)
 	} else if (strcmp(d, "noiommu") == 0 && w.n == 1)
 		fx->noiommu = true;
 	else if (strcmp(d, "link") == 0 || strcmp(d, "file") == 0 || strcmp(d, "module") == 0 ||
-		 strcmp(d, "driver") == 0 || strcmp(d, "mount") == 0 || strcmp(d, "swap") == 0)
+		 strcmp(d, "driver") == 0 || strcmp(d, "mount") == 0 || strcmp(d, "swap") == 0 ||
+		 strcmp(d, "udev") == 0)
 		parse_pair(fx, line, &w, d);
 	else
 		fx_fail(fx, line, "unknown directive '%s'", d);
@@ -1015,6 +1048,44 @@ static unsigned part_number(const char *name)
 	return i < len ? (unsigned)strtoul(name + i, NULL, 10) : 1;
 }
 
+/* The device number in root/sys/class/block/<name>/dev, or false. */
+static bool read_devnum(const struct fx *fx, const char *name, unsigned *major, unsigned *minor)
+{
+	_cleanup_(freep) char *path = fx_fmt("%s/sys/class/block/%s/dev", fx->root, name);
+	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+
+	return f && fscanf(f, "%u:%u", major, minor) == 2;
+}
+
+static bool minor_taken(const struct fx *fx, unsigned major, unsigned minor)
+{
+	_cleanup_(freep) char *dir = fx_fmt("%s/sys/class/block", fx->root);
+	_cleanup_(closedirp) DIR *d = opendir(dir);
+	struct dirent *de;
+	unsigned ma, mi;
+
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && read_devnum(fx, de->d_name, &ma, &mi) && ma == major && mi == minor)
+			return true;
+	return false;
+}
+
+/*
+ * A block device's minor: the one it has from an earlier build of this tree,
+ * else the next one of its major that no device of the tree has, so that an
+ * incremental build never gives two devices one number.
+ */
+static unsigned blk_minor(const struct fx *fx, const char *name, unsigned major, unsigned *next)
+{
+	unsigned ma, mi;
+
+	if (read_devnum(fx, name, &ma, &mi) && ma == major)
+		return mi;
+	while (minor_taken(fx, major, *next))
+		(*next)++;
+	return (*next)++;
+}
+
 static void build_blk(struct fx *fx, struct fx_blk *b, unsigned *n_ata, unsigned minors[3])
 {
 	const char *dir = blk_dir(fx, b, n_ata, 0);
@@ -1029,7 +1100,8 @@ static void build_blk(struct fx *fx, struct fx_blk *b, unsigned *n_ata, unsigned
 		fx_file(fx, FX_REPLACE, dir, "partition", "%u\n", part_number(b->name));
 	else
 		fx_mkdir(fx, slaves);
-	fx_file(fx, FX_REPLACE, dir, "dev", "%u:%u\n", majors[kind], minors[kind]++);
+	fx_file(fx, FX_REPLACE, dir, "dev", "%u:%u\n", majors[kind],
+		blk_minor(fx, b->name, majors[kind], &minors[kind]));
 	fx_link(fx, "sys/class/block", b->name, dir);
 	fx_file(fx, FX_KEEP, devnode, NULL, "%s", "");
 	for (size_t i = 0; i < b->slaves.n; i++) {
@@ -1039,6 +1111,20 @@ static void build_blk(struct fx *fx, struct fx_blk *b, unsigned *n_ata, unsigned
 		fx_link(fx, slaves, b->slaves.v[i], s);
 		fx_link(fx, sh, b->name, dir);
 	}
+}
+
+/* run/udev/data/b<MAJ:MIN> of a block device built by now (its dev attribute gives the number). */
+static void build_udev(struct fx *fx, const struct fx_pair *u)
+{
+	_cleanup_(freep) char *path = fx_fmt("%s/sys/class/block/%s/dev", fx->root, u->a);
+	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+	_cleanup_(freep) char *rel = NULL;
+	unsigned maj, min;
+
+	if (!f || fscanf(f, "%u:%u", &maj, &min) != 2)
+		fx_fail(fx, u->line, "udev %s: no such block device", u->a);
+	rel = fx_fmt("run/udev/data/b%u:%u", maj, min);
+	fx_file(fx, FX_REPLACE, rel, NULL, "%s", u->b);
 }
 
 /* ---- Global files ---- */
@@ -1090,6 +1176,7 @@ static void build_skeleton(struct fx *fx)
 	fx_file(fx, FX_KEEP, "sys/bus/pci/drivers_probe", NULL, "%s", "");
 	fx_file(fx, FX_KEEP, "sys/bus/pci/drivers_autoprobe", NULL, "1\n");
 	fx_file(fx, FX_KEEP, "proc/mounts", NULL, "%s", "");
+	fx_file(fx, FX_KEEP, "proc/self/mountinfo", NULL, "%s", "");
 	fx_file(fx, FX_KEEP, "proc/swaps", NULL, "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
 	fx_file(fx, FX_KEEP, "proc/cmdline", NULL, "\n");
 	fx_file(fx, FX_KEEP, "usr/share/misc/pci.ids", NULL, "# fixture pci.ids\n%s", fx_pci_classes);
@@ -1155,8 +1242,12 @@ static void build(struct fx *fx)
 		fx_symlink(fx, fx->links[i].a, fx->links[i].b);
 	for (size_t i = 0; i < fx->n_files; i++)
 		fx_file(fx, FX_REPLACE, fx->files[i].a, NULL, "%s\n", fx->files[i].b ? fx->files[i].b : "");
-	for (size_t i = 0; i < fx->n_mounts; i++)
+	for (size_t i = 0; i < fx->n_mounts; i++) {
 		fx_file(fx, FX_APPEND, "proc/mounts", NULL, "%s", fx->mounts[i].a);
+		fx_file(fx, FX_APPEND, "proc/self/mountinfo", NULL, "%s", fx->mounts[i].b);
+	}
+	for (size_t i = 0; i < fx->n_udevs; i++)
+		build_udev(fx, &fx->udevs[i]);
 	for (size_t i = 0; i < fx->n_swaps; i++)
 		fx_file(fx, FX_APPEND, "proc/swaps", NULL, "%s", fx->swaps[i].a);
 	if (fx->cmdline)

@@ -45,15 +45,23 @@
  *       (<dir>/ata<k>/host<k-1>/target<k-1>:0:0/<k-1>:0:0:0/block/NAME, or
  *       <dir>/nvme/nvmeX/NAME for nvmeXnY, or <dir>/REL), a partition inside
  *       its disk's directory (with the file partition), or
- *       sys/devices/virtual/block/NAME; each with dev (MAJ:MIN), holders/,
+ *       sys/devices/virtual/block/NAME; each with dev (MAJ:MIN: 253 for dm-*,
+ *       259 for nvme*, else 8; minors in order, skipping those a device of an
+ *       earlier build has, and a device built again keeps its number), holders/,
  *       slaves/ (with links to A, B; they get holders/NAME back), the link
  *       sys/class/block/NAME and an empty regular file dev/NAME (no mknod).
  *   link PATH TARGET               a symlink, TARGET verbatim (use relative
  *                                  targets: "link /dev/mapper/pve-root ../dm-0")
- *   mount SOURCE MOUNTPOINT [FSTYPE [OPTIONS]]
- *       appends "SOURCE MOUNTPOINT FSTYPE OPTIONS 0 0" to proc/mounts,
- *       verbatim: write a blank in a path as \040, as the kernel does.
- *       Defaults: ext4, rw,relatime.
+ *   mount SOURCE MOUNTPOINT [FSTYPE [OPTIONS]] [dev=MAJ:MIN]
+ *       appends "SOURCE MOUNTPOINT FSTYPE OPTIONS 0 0" to proc/mounts and
+ *       "ID 1 MAJ:MIN / MOUNTPOINT OPTIONS shared:1 - FSTYPE SOURCE rw" to
+ *       proc/self/mountinfo, verbatim: write a blank in a path as \040, as
+ *       the kernel does. Defaults: ext4, rw,relatime, an anonymous device
+ *       number 0:N (as btrfs, ZFS and tmpfs show).
+ *   udev NAME KEY=VALUE...         the udev database record of block device
+ *                                  NAME (declared in this text or earlier):
+ *                                  run/udev/data/b<MAJ:MIN> with "E:KEY=VALUE"
+ *                                  lines
  *   swap SOURCE [partition|file]   appends to proc/swaps (type default:
  *                                  partition under /dev/, else file)
  *   cmdline TEXT...                proc/cmdline
@@ -67,7 +75,8 @@
  *
  * Always present: sys/bus/pci/{devices,drivers,slots}/, sys/bus/pci/rescan,
  * drivers_probe, drivers_autoprobe ("1"), sys/class/{net,block}/,
- * sys/kernel/iommu_groups/, sys/module/, dev/, proc/mounts, proc/swaps (with
+ * sys/kernel/iommu_groups/, sys/module/, dev/, proc/mounts,
+ * proc/self/mountinfo, proc/swaps (with
  * its header), proc/cmdline, usr/share/misc/pci.ids.
  *
  * INCREMENTAL USE. fixture_build() may be called again on the same root (the

@@ -286,7 +286,7 @@ START_TEST(status_hp)
 	assert_has(out, "  RV 0000:00:1f.3 Audio device: [8086:a348] Intel Corporation Cannon Lake PCH cAVS  driver snd_hda_intel\n");
 	assert_has(out, "  R  0000:00:1f.6 Ethernet controller: [8086:15bb] Intel Corporation Ethernet Connection (7) I219-LM  driver e1000e  net eno1 (up, in vmbr0)\n");
 	assert_has(out, "   V 0000:00:02.0 VGA compatible controller: [8086:3e92]");
-	assert_has(out, "disk sda3 (root, swap)");
+	assert_has(out, "disk sda3 (LVM pve, /, swap)");
 	assert_lacks(out, "\033[");
 	ck_assert_str_eq(err, "");
 }
@@ -614,7 +614,7 @@ START_TEST(dry_run_refuses_root_disk)
 	after = tu_tree_digest(root);
 	tu_assert_same_tree(before, after);
 	assert_has(out, "Refused: nothing would be written.\n"
-			"  0000:00:17.0 must not be removed: it backs the root filesystem (sda)\n");
+			"  0000:00:17.0 must not be removed: disk sda is used (LVM pve, /, /boot/efi, swap)\n");
 }
 END_TEST
 
@@ -883,7 +883,7 @@ START_TEST(apply_refused_exits_1)
 				 (const char *const[]){ "--root", root, "--config", conf, "apply", NULL }),
 			 1);
 	after = tu_tree_digest(root);
-	assert_has(err, "Refusing to remove 0000:00:17.0: it backs the root filesystem (sda). Nothing was changed.\n");
+	assert_has(err, "Refusing to remove 0000:00:17.0: disk sda is used (LVM pve, /, /boot/efi, swap). Nothing was changed.\n");
 	assert_has(out, "0000:00:1f.3: group 7 -> unchanged (refused)\n");
 	/* only the lock file is new */
 	assert_has(after, "F /run/igd-regroup/lock");

@@ -199,7 +199,7 @@ START_TEST(storage_function_left_out_with_its_reason)
 	ck_assert_str_eq(got, "0000:00:1f.0 0000:00:1f.3");
 	ck_assert_uint_eq(p.n_left_out, 1);
 	ck_assert_str_eq(PCI_ADDR_STR(&p.left_out[0].addr), "0000:00:1f.2");
-	ck_assert_str_eq(p.left_out[0].why, "it backs disk sda (the root filesystem)");
+	ck_assert_str_eq(p.left_out[0].why, "disk sda is used (/)");
 	detect_proposal_done(&p);
 }
 END_TEST

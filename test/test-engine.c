@@ -605,7 +605,22 @@ START_TEST(refuses_root_disk)
 	ck_assert_int_eq(res.outcome, ENGINE_REFUSED);
 	ck_assert_int_eq(res.error, -EPERM);
 	ck_assert_int_eq(engine_exit_status(&res), 1);
-	assert_logged("Refusing to remove 0000:00:17.0: it backs the root filesystem (sda). Nothing was changed.");
+	assert_logged("Refusing to remove 0000:00:17.0: disk sda is used (LVM pve, /, /boot/efi, swap). Nothing was changed.");
+	ck_assert_uint_eq(sim_count("remove") + sim_count("rescan") + sim_count("autoprobe"), 0);
+	assert_all_present();
+}
+END_TEST
+
+START_TEST(refuses_disk_held_by_vm)
+{
+	/* VM 100's QEMU holds pve/root's dm device open: the use flows down to sda, in the message */
+	tu_symlink(root, "proc/4242/fd/17", "/dev/dm-0");
+	tu_write_file(root, "run/qemu-server/100.pid", "4242\n");
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3 0000:00:17.0\n");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_REFUSED);
+	assert_logged("Refusing to remove 0000:00:17.0: disk sda is used (LVM pve, /, /boot/efi, swap, VM 100). "
+		      "Nothing was changed.");
 	ck_assert_uint_eq(sim_count("remove") + sim_count("rescan") + sim_count("autoprobe"), 0);
 	assert_all_present();
 }
@@ -798,6 +813,7 @@ static Suite *engine_suite(void)
 	tc = tcase_create("safety");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, refuses_root_disk);
+	tcase_add_test(tc, refuses_disk_held_by_vm);
 	tcase_add_test(tc, refuses_vfio_device_held_by_vm);
 	tcase_add_test(tc, missing_vfio_device_writes_nothing);
 	tcase_add_test(tc, recovers_from_a_run_that_died);

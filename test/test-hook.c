@@ -402,7 +402,25 @@ START_TEST(pre_start_refuses_the_root_disk)
 	vm(100, "hostpci0: 0000:00:17.0\n");
 	EXPECT_HOOK(1, "100", "pre-start");
 	assert_has(err, "igd-regroup: refusing to start VM 100: hostpci0 (0000:00:17.0) takes 0000:00:17.0 "
-			"(SATA Controller [RAID mode]), which the host is using: disk sda holds /. Release it");
+			"(SATA Controller [RAID mode]), which the host is using: disk sda is used (LVM pve, /, /boot/efi, swap). Release it");
+}
+END_TEST
+
+START_TEST(pre_start_refuses_a_disk_another_vm_uses)
+{
+	/* an NVMe controller with nothing mounted, whose LVM thin volume VM 101's QEMU holds open */
+	ck_assert_int_eq(fixture_build(root, "device 0000:02:00.0 144d:a808 class=010802 group=12 driver=nvme\n"
+					     "block nvme0n1 dev=0000:02:00.0\n"
+					     "block dm-7 virtual slaves=nvme0n1\n"
+					     "udev nvme0n1 ID_FS_TYPE=LVM2_member\n"
+					     "udev dm-7 DM_VG_NAME=data2 DM_LV_NAME=vm-101-disk-0\n"
+					     "link /proc/5151/fd/20 /dev/dm-7\n"
+					     "file /run/qemu-server/101.pid 5151\n"),
+			 0);
+	vm(100, "hostpci0: 0000:02:00.0\n");
+	EXPECT_HOOK(1, "100", "pre-start");
+	assert_has(err, "igd-regroup: refusing to start VM 100: hostpci0 (0000:02:00.0) takes 0000:02:00.0 ");
+	assert_has(err, "which the host is using: disk nvme0n1 is used (LVM data2, VM 101). Release it");
 }
 END_TEST
 
@@ -1068,6 +1086,7 @@ static Suite *hook_suite(void)
 	tcase_add_test(tc, pre_start_slot_means_all_functions);
 	tcase_add_test(tc, pre_start_slot_takes_the_hosts_nic);
 	tcase_add_test(tc, pre_start_refuses_the_root_disk);
+	tcase_add_test(tc, pre_start_refuses_a_disk_another_vm_uses);
 	tcase_add_test(tc, pre_start_template);
 	tcase_add_test(tc, pre_start_mdev_parent_keeps_its_driver);
 	tcase_add_test(tc, pre_start_driver_keep);

@@ -706,6 +706,23 @@ START_TEST(fixture_incremental)
 }
 END_TEST
 
+START_TEST(fixture_incremental_devnums)
+{
+	/* a second build never gives a new block device a number an earlier one has */
+	_cleanup_(freep) char *a = NULL, *b = NULL, *c = NULL;
+
+	build_text("device 0000:00:17.0 8086:a282 class=010601 group=4 driver=ahci\n"
+		   "block sda dev=0000:00:17.0\nblock dm-0 virtual slaves=sda\n");
+	build_text("block sda dev=0000:00:17.0\nblock dm-1 virtual slaves=sda\n");
+	a = read_in_root("sys/class/block/dm-0/dev");
+	b = read_in_root("sys/class/block/dm-1/dev");
+	c = read_in_root("sys/class/block/sda/dev");
+	ck_assert_str_eq(a, "253:0\n");
+	ck_assert_str_eq(b, "253:1\n");
+	ck_assert_str_eq(c, "8:0\n"); /* built again: the same number */
+}
+END_TEST
+
 /* ---- The real host, read-only ---- */
 
 START_TEST(real_host)
@@ -761,6 +778,7 @@ static Suite *snapshot_suite(void)
 	add(s, "find_and_done", find_and_done);
 	add(s, "fixture_layout", fixture_layout);
 	add(s, "fixture_incremental", fixture_incremental);
+	add(s, "fixture_incremental_devnums", fixture_incremental_devnums);
 	add(s, "real_host", real_host);
 	return s;
 }

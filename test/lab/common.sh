@@ -359,7 +359,7 @@ lab_image() {
 		mask_unit "$stage" "$u"
 	done
 	truncate -s 1G "$RUN/root.img"
-	truncate -s 16M "$RUN/data.img"
+	truncate -s 96M "$RUN/data.img"
 	mke2fs -q -F -t ext4 -L igdlab -d "$stage" "$RUN/root.img"
 	mke2fs -q -F -t ext4 -L igddata "$RUN/data.img"
 	rm -rf "$stage"

@@ -31,6 +31,7 @@ manual-apply manual-apply hp newest -
 still-shared still-shared hp-mf newest -
 crash-recovery crash-recovery hp newest -
 safety safety hp newest -
+safety-stack safety-stack hp newest -
 pmc-sibling pmc-sibling hp-pmc newest -
 hook-prestart hook-prestart hp newest -
 hook-mapping hook-mapping hp newest -
@@ -54,6 +55,7 @@ describe() {
 	still-shared) echo "3. negative: audio 1f.3 with multifunction=on stays shared" ;;
 	crash-recovery) echo "4. apply killed between remove and rescan, then recovered" ;;
 	safety) echo "5. refuses the root disk's and a mounted filesystem's function" ;;
+	safety-stack) echo "5b. refuses the data disk's function while an LVM thin pool, a VM or a swap file uses it, nothing mounted" ;;
 	pmc-sibling) echo "+. a present 1f.2 left out of the config keeps 1f.0 (multi-function) shared" ;;
 	hook-prestart) echo "hook a. pre-start refuses 1f.3 while it shares the NIC's group; passes after apply" ;;
 	hook-mapping) echo "hook c. pre-start with hostpci0: mapping=NAME (pci.cfg): refused, then passes" ;;

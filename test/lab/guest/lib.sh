@@ -151,6 +151,51 @@ pci_report() {
 		echo "# lab-groups: $a boot=${gb:-absent}/$nb now=${gn:-absent}/$nn header=${ht:-?} mf=$mf"
 	done
 }
+# pci_of_block NAME: the PCI function under /sys/class/block/NAME
+pci_of_block() {
+	local p
+	p=$(readlink -f "/sys/class/block/$1/device")
+	while [ -n "$p" ] && [ "$p" != / ]; do
+		case ${p##*/} in [0-9a-f][0-9a-f][0-9a-f][0-9a-f]:*) echo "${p##*/}"; return 0 ;; esac
+		p=${p%/*}
+	done
+	return 1
+}
+# bus_state: what a write would change: the kernel objects (inode numbers), groups and
+# drivers of bus 00, autoprobe, and the kernel's PCI messages.
+bus_state() {
+	local d
+	for d in "$PCI"/0000:00:*; do
+		echo "${d##*/} ino=$(stat -L -c %i "$d") group=$(group_of "${d##*/}") driver=$(driver_of "${d##*/}")"
+	done
+	echo "autoprobe=$(cat /sys/bus/pci/drivers_autoprobe)"
+	echo "pci-messages=$(dmesg | grep -c ' pci 0000:00:')"
+}
+# check_refused NAME PCI USE DEV: a config with 1f.3 and PCI is refused by
+# apply --dry-run and apply, naming disk DEV and its USE, and nothing is written
+check_refused() {
+	local name=$1 fn=$2 use=$3 dev=$4 conf=$WORK/$1.conf before after
+	printf '[regroup]\nfunctions = 0000:00:1f.3 %s\n' "$fn" >"$conf"
+	chmod 0644 "$conf"
+	diag "config $conf: functions = 0000:00:1f.3 $fn"
+	before=$(bus_state)
+
+	run_igd "$name-dry" apply --dry-run --config "$conf"
+	check "apply --dry-run with $fn exits 1" test "$rc" = 1
+	check "the dry run says $fn must not be removed: disk $dev is used ($use)" \
+		grep -qxF "  $fn must not be removed: disk $dev is used ($use)" "$WORK/$name-dry.out"
+
+	run_igd "$name" apply --config "$conf"
+	check "apply with $fn exits 1" test "$rc" = 1
+	check "apply refuses: 'Refusing to remove $fn: disk $dev is used ($use). Nothing was changed.'" \
+		grep -qxF "Refusing to remove $fn: disk $dev is used ($use). Nothing was changed." "$WORK/$name.err"
+	check "apply's result line says refused" grep -Eq '^Result: refused ' "$WORK/$name.out"
+	after=$(bus_state)
+	check "nothing was written: no PCI function of bus 00 was removed or re-added (not even 0000:00:1f.3, listed first), groups, drivers and autoprobe unchanged" \
+		test "$before" = "$after"
+	[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | sed 's/^/# /'
+	check "no record of a cycled NIC" test ! -e /run/igd-regroup/cycled-nics
+}
 # "ADDR=GROUP ..." for the given functions
 groups_line() {
 	local a s=
