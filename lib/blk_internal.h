@@ -50,6 +50,14 @@ struct blk_mount {
 	char *mountpoint, *fstype, *source;
 };
 
+/*
+ * One line of proc/self/mountinfo ("36 35 98:0 /root /mnt rw - ext4 /dev/sda1
+ * rw"), modified in place: 1 and *ret, 0 for a line that does not parse, or
+ * -ENOMEM. Exposed for the fuzzer.
+ */
+int blk_parse_mountinfo_line(char *line, struct blk_mount *ret);
+void blk_mount_done(struct blk_mount *m);
+
 struct blk_table {
 	struct blk *v;
 	size_t n;

@@ -36,7 +36,7 @@ static void unescape_octal(char *s)
 	*w = '\0';
 }
 
-static void mount_done(struct blk_mount *m)
+void blk_mount_done(struct blk_mount *m)
 {
 	free(m->mountpoint);
 	free(m->fstype);
@@ -47,7 +47,7 @@ static void mount_done(struct blk_mount *m)
  * "36 35 98:0 /root /mnt rw,noatime master:1 - ext4 /dev/sda1 rw": the optional
  * fields end at " - ". A line that does not parse is skipped (0); -ENOMEM.
  */
-static int parse_mountinfo_line(char *line, struct blk_mount *ret)
+int blk_parse_mountinfo_line(char *line, struct blk_mount *ret)
 {
 	char *save = NULL, *f[5], *fstype, *source, *w;
 	unsigned major, minor;
@@ -69,7 +69,7 @@ static int parse_mountinfo_line(char *line, struct blk_mount *ret)
 	ret->fstype = strdup(fstype);
 	ret->source = strdup(source);
 	if (!ret->mountpoint || !ret->fstype || !ret->source) {
-		mount_done(ret);
+		blk_mount_done(ret);
 		return -ENOMEM;
 	}
 	return 1;
@@ -137,14 +137,14 @@ int blk_read_mounts(const struct snap_build *b, struct blk_table *t)
 	while (getline(&line, &size, f) >= 0) {
 		struct blk_mount m, *v;
 		struct blk *x;
-		int r = parse_mountinfo_line(line, &m);
+		int r = blk_parse_mountinfo_line(line, &m);
 
 		if (r == 0)
 			continue;
 		if (r > 0) {
 			v = reallocarray(t->mounts, t->n_mounts + 1, sizeof(*v));
 			if (!v) {
-				mount_done(&m);
+				blk_mount_done(&m);
 				return snap_log_oom(b->ctx);
 			}
 			t->mounts = v;
@@ -166,7 +166,7 @@ int blk_read_mounts(const struct snap_build *b, struct blk_table *t)
 void blk_mounts_done(struct blk_table *t)
 {
 	for (size_t i = 0; i < t->n_mounts; i++)
-		mount_done(&t->mounts[i]);
+		blk_mount_done(&t->mounts[i]);
 	free(t->mounts);
 	t->mounts = NULL;
 	t->n_mounts = 0;

@@ -49,6 +49,8 @@ const char *fuzz_root(void)
 		mkdirs("/etc/pve/qemu-server");
 		mkdirs("/etc/pve/mapping");
 		mkdirs("/run/qemu-server");
+		mkdirs("/var/spool/cron/crontabs");
+		mkdirs("/root");
 		fuzz_write("/etc/hostname", (const uint8_t *)"pve\n", 4);
 	}
 	return root;
