@@ -18,8 +18,22 @@ conf=$WORK/esprimo-vfio.conf
 printf '[regroup]\nfunctions = %s\n[vfio]\ndevices = 0000:00:02.0 0000:00:1f.3\n' "$HP_FUNCS" >"$conf"
 chmod 0644 "$conf"
 diag "a) config: functions = $HP_FUNCS; [vfio] devices = 0000:00:02.0 0000:00:1f.3"
+# Predicted from the header types: 1f.3 has the multi-function bit and finds
+# 1f.0 (found again just before it); the functions with the bit clear split.
+run_igd dry apply --dry-run --config "$conf"
+check "a) the dry run predicts: 0000:00:1f.3 will stay grouped with 0000:00:1f.0" \
+	grep -qx "  0000:00:1f.3 will stay grouped with 0000:00:1f.0 (multi-function header)" "$WORK/dry.out"
+check "a) ... and 0000:00:1f.0 with 0000:00:1f.3" \
+	grep -qx "  0000:00:1f.0 will stay grouped with 0000:00:1f.3 (multi-function header)" "$WORK/dry.out"
+for f in 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6; do
+	check "a) the dry run predicts: $f will get a group of its own" grep -qx "  $f will get a group of its own" "$WORK/dry.out"
+done
+run_igd check-before check --config "$conf"
+check "a) check warns before the run: 0000:00:1f.3 will stay grouped with 0000:00:1f.0 (a [vfio] device)" \
+	grep -Eq '^WARN +split +0000:00:1f\.3 will stay grouped with 0000:00:1f\.0 after the split: .*as a \[vfio\] device it cannot be passed through without them$' "$WORK/check-before.out"
 run_igd apply apply --config "$conf"
 check "a) igd-regroup apply exits 1" test "$rc" = 1
+check "a) the kernel did as predicted: apply reports no difference" sh -c "! grep -q 'predicted' '$WORK/apply.err'"
 check "a) apply reports '0000:00:1f.3: group A -> B (still shared with N other device(s))'" \
 	grep -Eqx '0000:00:1f\.3: group [0-9]+ -> [0-9]+ \(still shared with [0-9]+ other devices?\)' "$WORK/apply.out"
 check "a) apply says why: 1f.3 is still in a group with the host's 0000:00:1f.0 (lpc_ich) and cannot be passed through alone" \
