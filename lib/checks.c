@@ -263,6 +263,8 @@ int check_run(const struct igd_ctx *ctx, const struct igd_config *cfg, const str
 	if (k >= 0)
 		k = check_boot_unit(ctx, &r);
 	if (k >= 0)
+		k = check_vms(ctx, cfg, &r);
+	if (k >= 0)
 		k = check_leftovers(ctx, &r);
 	if (k < 0) {
 		check_report_done(&r);

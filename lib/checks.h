@@ -55,6 +55,13 @@ int check_drivers(const struct igd_ctx *ctx, const struct igd_config *cfg, const
 int check_split(const struct igd_config *cfg, const struct snapshot *snap, struct check_report *r);
 
 /*
+ * Per VM of [hook] vmids (checks_vms.c): pre-start's verdict as `igd-regroup
+ * vm` finds it, and the hookscript attached (ours, its snippet there; or
+ * another snippet doing the guides' reset). 0 or -ENOMEM.
+ */
+int check_vms(const struct igd_ctx *ctx, const struct igd_config *cfg, struct check_report *r);
+
+/*
  * The guides' leftovers: a WARN per @reboot job in root's crontabs that
  * removes PCI functions, rescans or restarts networking (checks_leftovers.c);
  * one ok line when there is none. Returns 0 or -ENOMEM.

@@ -238,6 +238,26 @@ static int add_job(const struct igd_ctx *ctx, struct leftovers *l, const char *w
 	return push(l, &x);
 }
 
+/* Each line of text that runs a script (the seed's "source /root/passthrough-tweak.sh"): that script's lines. */
+static int follow_lines(const struct igd_ctx *ctx, const char *text, struct leftover *x)
+{
+	_cleanup_(freep) char *copy = strdup(text);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *l = strtok_r(copy, "\n", &save); l && !x->script; l = strtok_r(NULL, "\n", &save)) {
+		int r;
+
+		if (l[strspn(l, " \t")] == '#')
+			continue;
+		r = follow_script(ctx, l, x);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int leftovers_script(const struct igd_ctx *ctx, const char *where, const char *path, struct leftovers *l)
 {
 	_cleanup_(freep) char *text = read_script(ctx, path);
@@ -248,8 +268,9 @@ int leftovers_script(const struct igd_ctx *ctx, const char *where, const char *p
 		return 0;
 	x.where = strdup(where);
 	x.command = strdup(path);
-	x.script = strdup(path);
-	r = x.where && x.command && x.script ? scan_text(text, &x) : -ENOMEM;
+	r = x.where && x.command ? scan_text(text, &x) : -ENOMEM;
+	if (r >= 0)
+		r = follow_lines(ctx, text, &x);
 	if (r < 0) {
 		leftover_done(&x);
 		return r;

@@ -34,8 +34,10 @@ struct leftovers {
 /* Scans root's crontabs for @reboot jobs doing either. 0 or -ENOMEM; unreadable files count as none. */
 int leftovers_cron(const struct igd_ctx *ctx, struct leftovers *ret);
 /*
- * Appends the test of one script (path without the root) as found at where;
- * nothing when it does neither. 0 or -ENOMEM.
+ * Appends the test of one script (path without the root, its command) as
+ * found at where, and of the first script it runs (script): a VM's own
+ * hookscript snippet that sources the guides' passthrough-tweak.sh. Nothing
+ * when neither does either. 0 or -ENOMEM.
  */
 int leftovers_script(const struct igd_ctx *ctx, const char *where, const char *path, struct leftovers *l);
 void leftovers_done(struct leftovers *l);

@@ -227,7 +227,7 @@ struct conf_reader {
 	int error; /* the first -EBADMSG, once every line was looked at */
 	struct vm_hostpci slot[VM_HOSTPCI_MAX];
 	bool present[VM_HOSTPCI_MAX];
-	char *machine, *vga, *vga_raw;
+	char *machine, *vga, *vga_raw, *hookscript;
 	bool is_template;
 };
 
@@ -239,6 +239,7 @@ static void conf_reader_done(struct conf_reader *c)
 	free(c->machine);
 	free(c->vga);
 	free(c->vga_raw);
+	free(c->hookscript);
 }
 
 /* N of "hostpciN" for N = 0..15 without leading zeros; -2 for hostpci16..99; else -1. */
@@ -306,6 +307,8 @@ static int conf_key(struct conf_reader *c, const char *key, const char *value)
 	}
 	if (strcmp(key, "machine") == 0 && *value)
 		return string_option(value, &c->machine);
+	if (strcmp(key, "hookscript") == 0 && *value)
+		return string_option(value, &c->hookscript);
 	if (strcmp(key, "vga") == 0 && *value) {
 		free(c->vga);
 		c->vga = NULL;
@@ -430,6 +433,7 @@ static int conf_finish(struct conf_reader *c, uint32_t vmid, struct vm_config *r
 		.machine = TAKE_PTR(c->machine),
 		.vga = TAKE_PTR(c->vga),
 		.vga_raw = TAKE_PTR(c->vga_raw),
+		.hookscript = TAKE_PTR(c->hookscript),
 		.is_template = c->is_template,
 	};
 	return 0;
@@ -471,6 +475,7 @@ void vm_config_done(struct vm_config *c)
 	free(c->machine);
 	free(c->vga);
 	free(c->vga_raw);
+	free(c->hookscript);
 	*c = (struct vm_config){};
 }
 

@@ -48,6 +48,7 @@ struct vm_config {
 	char *machine; /* "pc-i440fx-9.2", "q35", ... or NULL (Proxmox default: i440fx) */
 	char *vga;     /* the vga: value up to its first ',' ("none", "virtio", ...), or NULL */
 	char *vga_raw; /* the whole vga: value, or NULL: qemu-server's legacy-igd rule compares it */
+	char *hookscript; /* hookscript: "STORAGE:snippets/NAME", or NULL */
 	bool is_template; /* template: 1: started only for a backup, without its hostpci entries */
 };
 

@@ -194,6 +194,114 @@ START_TEST(detect_adds_the_running_vpn_agents)
 }
 END_TEST
 
+#define STORAGE_CFG                                                                                \
+	"dir: local\n\tpath /var/lib/vz\n\tcontent iso,vztmpl,backup,snippets\n\n"                       \
+	"lvmthin: local-lvm\n\tthinpool data\n\tvgname pve\n\tcontent rootdir,images\n"
+
+/* The HP host before the split, its VM 100 (the seed's config) with the hookscript line given. */
+static void hp_with_vm(const char *hookscript_line)
+{
+	_cleanup_(freep) char *src = NULL, *text = NULL, *conf = NULL;
+	const char *dir = getenv("IGD_TEST_SRCDIR");
+
+	ck_assert_int_eq(fixture_build_named(root, "hp-elitedesk-800-g4"), 0);
+	ck_assert_int_ge(asprintf(&src, "%s/fixtures/pve/hp-elitedesk-100.conf", dir && *dir ? dir : "test"), 0);
+	text = tu_read_file(src);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_int_ge(asprintf(&conf, "%s%s", hookscript_line, text), 0);
+	tu_write_file(root, "etc/pve/qemu-server/100.conf", conf);
+	tu_write_file(root, "etc/pve/storage.cfg", STORAGE_CFG);
+	tu_write_file(root, "etc/hostname", "pve\n");
+	config_done(&cfg);
+	ck_assert_int_eq(config_parse_string(ctx, "test", "[regroup]\nfunctions = 0000:00:1f.0 0000:00:1f.3 "
+							  "0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n"
+							  "[vfio]\ndevices = 0000:00:02.0 0000:00:1f.0 0000:00:1f.3\n"
+							  "[hook]\nvmids = 100\n",
+					   &cfg),
+			 0);
+}
+
+static const struct check_item *item_n(const char *name, size_t n)
+{
+	for (size_t i = 0; i < rep.n; i++)
+		if (strcmp(rep.items[i].name, name) == 0 && n-- == 0)
+			return &rep.items[i];
+	return NULL;
+}
+
+START_TEST(vm_without_a_hookscript)
+{
+	const struct check_item *it;
+
+	hp_with_vm("");
+	ck_assert_int_eq(check_vms(ctx, &cfg, &rep), 0);
+	/* before the split 1f.3 shares its group with the host's NIC: pre-start would refuse */
+	it = item("vm");
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_msg(strncmp(it->message, "VM 100: pre-start would refuse the start: ", 42) == 0, "%s", it->message);
+	ck_assert_ptr_nonnull(strstr(it->message, "(igd-regroup vm 100 shows everything)"));
+	it = item("hook");
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_str_eq(it->message, "VM 100 has no hookscript: igd-regroup install-hook, then qm set 100 "
+				      "--hookscript local:snippets/igd-regroup-hook");
+}
+END_TEST
+
+START_TEST(vm_with_the_guides_hookscript)
+{
+	const struct check_item *it;
+
+	hp_with_vm("hookscript: local:snippets/vm100-hooks.sh\n");
+	/* the seed's snippet: pre-stop sources passthrough-tweak.sh */
+	tu_write_file(root, "var/lib/vz/snippets/vm100-hooks.sh",
+		      "#!/usr/bin/bash\nvmId=\"$1\"\nrunPhase=\"$2\"\ncase \"$runPhase\" in\n"
+		      "    pre-stop)\n      source /root/passthrough-tweak.sh\n      ;;\nesac\n");
+	tu_write_file(root, "root/passthrough-tweak.sh",
+		      "echo 1 > /sys/bus/pci/devices/0000\\:00\\:1f.3/remove\n"
+		      "echo 1 > /sys/bus/pci/devices/0000\\:00\\:1f.6/remove\n"
+		      "echo 1 > /sys/bus/pci/rescan\nsystemctl restart networking\n");
+	ck_assert_int_eq(check_vms(ctx, &cfg, &rep), 0);
+	it = item("leftover");
+	ck_assert_ptr_nonnull(it);
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_str_eq(it->message,
+			 "VM 100's hookscript local:snippets/vm100-hooks.sh (/var/lib/vz/snippets/vm100-hooks.sh) runs "
+			 "/root/passthrough-tweak.sh, which removes 0000:00:1f.3, 0000:00:1f.6 and rescans the PCI bus, and "
+			 "restarts networking: the guides' reset, which cycles the PCH and the NIC at every stop; "
+			 "attach igd-regroup's instead: qm set 100 --hookscript local:snippets/igd-regroup-hook");
+	ck_assert_ptr_null(item("hook"));
+}
+END_TEST
+
+START_TEST(vm_with_our_hookscript)
+{
+	const struct check_item *it;
+
+	hp_with_vm("hookscript: local:snippets/igd-regroup-hook\n");
+	ck_assert_int_eq(check_vms(ctx, &cfg, &rep), 0);
+	it = item("hook");
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_str_eq(it->message, "VM 100's hookscript local:snippets/igd-regroup-hook is not there "
+				      "(/var/lib/vz/snippets/igd-regroup-hook: No such file or directory): "
+				      "igd-regroup install-hook local");
+	check_report_done(&rep);
+	tu_write_file_mode(root, "var/lib/vz/snippets/igd-regroup-hook", "#!/bin/sh\n", 0755);
+	ck_assert_int_eq(check_vms(ctx, &cfg, &rep), 0);
+	it = item("hook");
+	ck_assert_int_eq(it->status, CHECK_OK);
+	ck_assert_str_eq(it->message, "VM 100 runs igd-regroup's hookscript (/var/lib/vz/snippets/igd-regroup-hook)");
+	/* and an unknown VM of [hook] vmids says so */
+	check_report_done(&rep);
+	config_done(&cfg);
+	ck_assert_int_eq(config_parse_string(ctx, "test", "[hook]\nvmids = 100 104\n", &cfg), 0);
+	ck_assert_int_eq(check_vms(ctx, &cfg, &rep), 0);
+	it = item_n("vm", 1);
+	ck_assert_ptr_nonnull(it);
+	ck_assert_int_eq(it->status, CHECK_WARN);
+	ck_assert_msg(strncmp(it->message, "VM 104 of [hook] vmids: ", 24) == 0, "%s", it->message);
+}
+END_TEST
+
 static Suite *doctor_suite(void)
 {
 	Suite *s = suite_create("doctor");
@@ -204,6 +312,9 @@ static Suite *doctor_suite(void)
 	tcase_add_test(tc, quiet_prints_only_warnings_and_failures);
 	tcase_add_test(tc, boot_unit_enabled_and_its_last_run);
 	tcase_add_test(tc, detect_adds_the_running_vpn_agents);
+	tcase_add_test(tc, vm_without_a_hookscript);
+	tcase_add_test(tc, vm_with_the_guides_hookscript);
+	tcase_add_test(tc, vm_with_our_hookscript);
 	suite_add_tcase(s, tc);
 	return s;
 }
