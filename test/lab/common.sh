@@ -34,7 +34,7 @@ secs_since() { echo $(($(date +%s) - $1)); }
 
 lab_preflight() {
 	missing=
-	[ "$(id -u)" = 0 ] || die "the lab needs root: mmdebstrap builds the guest root, apt installs the .deb into it (chroot) and the image must keep its files owned by root. Run it with sudo (e.g. sudo make lab)."
+	[ "$(id -u)" = 0 ] || die "the lab needs root: mmdebstrap builds the guest root, apt installs the .deb into it (chroot) and the image must keep its files owned by root. Run it as root (a root shell: make lab)."
 	for tool in qemu-system-x86_64 mmdebstrap cpio gzip mke2fs depmod modprobe xz cc make apt-get apt-cache dpkg dpkg-buildpackage dh chroot sha256sum timeout flock; do
 		command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 	done
