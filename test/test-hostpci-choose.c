@@ -375,13 +375,4 @@ static Suite *choose_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(choose_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TESTSUITE_MAIN(choose_suite)

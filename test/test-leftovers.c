@@ -208,13 +208,4 @@ static Suite *leftovers_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(leftovers_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TESTSUITE_MAIN(leftovers_suite)

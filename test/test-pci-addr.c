@@ -4,6 +4,7 @@
 
 #include "macro.h"
 #include "pci_addr.h"
+#include "testutil.h"
 
 static void assert_parses(const char *s, unsigned flags, const char *canonical)
 {
@@ -168,13 +169,4 @@ static Suite *pci_addr_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(pci_addr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TESTSUITE_MAIN(pci_addr_suite)

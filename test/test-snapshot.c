@@ -783,13 +783,4 @@ static Suite *snapshot_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(snapshot_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
-}
+TESTSUITE_MAIN(snapshot_suite)

@@ -307,13 +307,4 @@ static Suite *split_predict_suite(void)
 	return s;
 }
 
-int main(void)
-{
-	SRunner *sr = srunner_create(split_predict_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
+TESTSUITE_MAIN(split_predict_suite)

@@ -53,3 +53,20 @@ void tu_assert_same_tree(const char *before, const char *after);
 
 /* The build directory ($IGD_TEST_BUILDDIR, default "build"), with rel appended; malloc'd. */
 char *tu_build_path(const char *rel);
+
+/*
+ * The main() of a Check suite file: runs the suite that suite_fn() builds
+ * (verbosity from $CK_VERBOSITY, Check's forking and timeouts from its
+ * environment) and exits non-zero when a test failed.
+ */
+#define TESTSUITE_MAIN(suite_fn)                                                                   \
+	int main(void)                                                                             \
+	{                                                                                          \
+		SRunner *sr_ = srunner_create(suite_fn());                                         \
+		int failed_;                                                                       \
+                                                                                                   \
+		srunner_run_all(sr_, CK_ENV);                                                      \
+		failed_ = srunner_ntests_failed(sr_);                                              \
+		srunner_free(sr_);                                                                 \
+		return failed_ ? EXIT_FAILURE : EXIT_SUCCESS;                                      \
+	}
