@@ -7,16 +7,20 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "fileio.h"
 #include "macro.h"
 
 /* A modules-load.d style file lists vfio-pci (or vfio_pci): one module per line, '#' and ';' comments. */
 static bool file_lists_vfio_pci(const char *path)
 {
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
+	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(freep) char *line = NULL;
 	size_t cap = 0;
 
-	while (f && getline(&line, &cap, f) >= 0) {
+	/* the shared opener: a FIFO or another odd file there is skipped at once */
+	if (file_open_regular(path, 0, &f, NULL) < 0)
+		return false;
+	while (getline(&line, &cap, f) >= 0) {
 		char *w = line + strspn(line, " \t");
 
 		w[strcspn(w, " \t\n#;")] = '\0';

@@ -12,6 +12,7 @@
 
 #include "detect.h"
 #include "detect_agents.h"
+#include "fileio.h"
 #include "macro.h"
 #include "udiff.h"
 
@@ -79,37 +80,30 @@ static int propose_text(const struct igd_ctx *ctx, char **ret)
 /* The file's content in *ret; NULL with 0 when it does not exist. Refuses anything but a regular file. */
 static int read_current(const struct igd_ctx *ctx, const char *path, char **ret)
 {
-	_cleanup_(closep) int fd = -1;
+	_cleanup_(fclosep) FILE *f = NULL;
 	_cleanup_(freep) char *buf = NULL;
 	struct stat st;
-	size_t n = 0;
+	size_t n;
+	int r;
 
 	*ret = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
+	r = file_open_regular(path, FILE_NOFOLLOW, &f, &st);
+	if (r == -ENOENT)
 		return 0;
-	if (fd < 0)
-		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot open %s: %m", path);
-	if (fstat(fd, &st) < 0)
-		return igd_log_errno(ctx, LOG_ERR, errno, "Cannot stat %s: %m", path);
-	if (!S_ISREG(st.st_mode) || st.st_size > MAX_CONFIG_SIZE) {
-		log_error(ctx, "%s is not a regular file of at most 1 MiB; not touched.", path);
-		return -EPERM;
+	if (r < 0) {
+		log_error(ctx, "Cannot read %s: %s; not touched.", path, file_strerror(r));
+		return r;
+	}
+	if (st.st_size > MAX_CONFIG_SIZE) {
+		log_error(ctx, "%s is larger than 1 MiB; not touched.", path);
+		return -EFBIG;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (!buf)
 		return -ENOMEM;
-	while (n < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + n, (size_t)st.st_size - n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return igd_log_errno(ctx, LOG_ERR, errno, "Cannot read %s: %m", path);
-		if (k == 0)
-			break;
-		n += (size_t)k;
-	}
+	n = fread(buf, 1, (size_t)st.st_size, f);
+	if (ferror(f))
+		return igd_log_errno(ctx, LOG_ERR, EIO, "Cannot read %s: %m", path);
 	buf[n] = '\0';
 	*ret = TAKE_PTR(buf);
 	return 0;

@@ -6,6 +6,7 @@
 #include "engine.h"
 #include "hook.h"
 #include "lock.h"
+#include "split_predict.h"
 #include "sysfs.h"
 #include "vfio.h"
 
@@ -235,10 +236,10 @@ static size_t keep_multifunction_with_slot(const struct igd_ctx *ctx, const stru
 
 	for (size_t i = 0; i < l->n; i++) {
 		const struct pci_addr *a = &l->v[i];
-		const struct pci_device *stays = NULL;
-		uint8_t hdr = 0;
+		const struct pci_device *self = snapshot_find(snap, a), *stays = NULL;
 
-		if (sysfs_dev_header_type(ctx, a, &hdr) == 0 && (hdr & PCI_HEADER_TYPE_MULTIFUNCTION))
+		/* the header type the snapshot read with libpci */
+		if (self && pci_device_multifunction(self) == 1)
 			for (size_t j = 0; j < snap->n_devices && !stays; j++) {
 				const struct pci_device *d = &snap->devices[j];
 
@@ -252,11 +253,13 @@ static size_t keep_multifunction_with_slot(const struct igd_ctx *ctx, const stru
 			continue;
 		}
 		if (say)
-			log_notice(ctx, "%s is not reset: it is a multi-function device (header type 0x%02x) "
-					"and %s of its slot stays, so found again alone it would join that "
-					"function's IOMMU group. It keeps the group the boot split gave it; "
-					"[hook] reset_functions resets the whole slot if that is wanted.",
-				   PCI_ADDR_STR(a), hdr, PCI_ADDR_STR(&stays->addr));
+			log_notice(ctx,
+				   "%s is not reset: it is a multi-function device (header type 0x%02x) "
+				   "and %s of its slot stays, so found again alone it would join that "
+				   "function's IOMMU group. It keeps the group the boot split gave it; "
+				   "[hook] reset_functions resets the whole slot if that is wanted.",
+				   PCI_ADDR_STR(a), (unsigned)self->header_type,
+				   PCI_ADDR_STR(&stays->addr));
 	}
 	l->n = kept;
 	return n - kept;

@@ -105,24 +105,3 @@ int sysfs_dev_driver(const struct igd_ctx *ctx, const struct pci_addr *a, char *
 	}
 	return r;
 }
-
-int sysfs_dev_header_type(const struct igd_ctx *ctx, const struct pci_addr *a, uint8_t *ret)
-{
-	_cleanup_(freep) char *p = sysfs_dev_path(ctx, a, "config");
-	_cleanup_(closep) int fd = -EBADF;
-	uint8_t b;
-	ssize_t n;
-
-	if (!p)
-		return -ENOMEM;
-	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-	if (fd < 0)
-		return negative_errno();
-	n = pread(fd, &b, 1, PCI_HEADER_TYPE_OFFSET);
-	if (n < 0)
-		return negative_errno();
-	if (n != 1)
-		return -EIO;
-	*ret = b;
-	return 0;
-}

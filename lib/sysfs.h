@@ -29,10 +29,3 @@ bool sysfs_dev_present(const struct igd_ctx *ctx, const struct pci_addr *a);
 
 /* The driver bound to a, or NULL in *ret when none. 0 or -errno (-ENOMEM). */
 int sysfs_dev_driver(const struct igd_ctx *ctx, const struct pci_addr *a, char **ret);
-
-/* Config space offset of the header type; bit 7 set: a multi-function device. */
-#define PCI_HEADER_TYPE_OFFSET 0x0e
-#define PCI_HEADER_TYPE_MULTIFUNCTION 0x80
-
-/* The header type byte of a's config space (the kernel's own copy in sysfs). 0 or -errno. */
-int sysfs_dev_header_type(const struct igd_ctx *ctx, const struct pci_addr *a, uint8_t *ret);
