@@ -75,13 +75,3 @@ int check_leftovers(const struct igd_ctx *ctx, struct check_report *r);
 int check_boot_modules(const struct igd_ctx *ctx, const struct igd_config *cfg, struct check_report *r);
 /* igd-regroup.service enabled and its run at this boot, asked over sd-bus (checks_units.c). 0 or -ENOMEM. */
 int check_boot_unit(const struct igd_ctx *ctx, struct check_report *r);
-
-/*
- * apply, its dry run and the hook's pre-start need IOMMU groups: without
- * them, logs that the IOMMU is off and how to turn it on for this host's
- * boot loader, and returns -ENODEV; else 0.
- */
-int check_iommu_required(const struct igd_ctx *ctx, const struct snapshot *snap);
-
-/* The words that enable an IOMMU on the kernel command line, or NULL. Exposed for tests. */
-const char *check_cmdline_iommu(const char *cmdline);

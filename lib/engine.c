@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "checks.h"
+#include "iommu.h"
 #include "devwait.h"
 #include "engine.h"
 #include "lock.h"
@@ -336,7 +336,7 @@ int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	if (k < 0)
 		return k;
 	/* without an IOMMU there is nothing to split: say so before any plan */
-	k = check_iommu_required(ctx, &snap);
+	k = iommu_require(ctx, &snap);
 	if (k < 0)
 		goto out_early;
 	k = plan_build(&view, &snap, &plan);

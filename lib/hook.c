@@ -2,7 +2,7 @@
 #include <string.h>
 #include <systemd/sd-journal.h>
 
-#include "checks.h"
+#include "iommu.h"
 #include "engine.h"
 #include "hook.h"
 #include "lock.h"
@@ -164,7 +164,7 @@ int hook_pre_start(const struct igd_ctx *ctx, const struct igd_config *cfg, uint
 	if (r < 0)
 		return r;
 	/* else the start fails later, at vfio-pci or in qemu, with a less useful message */
-	r = check_iommu_required(ctx, &snap);
+	r = iommu_require(ctx, &snap);
 	if (r < 0) {
 		journal(ctx, vmid, HOOK_PRE_START, "failed", "the IOMMU is off");
 		return r;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "checks.h"
+#include "iommu.h"
 #include "cli.h"
 #include "config.h"
 #include "context.h"
@@ -211,7 +212,7 @@ static int cmd_apply_dry_run(struct igd_ctx *ctx, struct igd_config *cfg)
 	if (r < 0)
 		return EXIT_FAIL;
 	/* as apply: no plan without an IOMMU */
-	if ((cfg->functions.n || cfg->vfio_devices.n) && check_iommu_required(ctx, &snap) < 0) {
+	if ((cfg->functions.n || cfg->vfio_devices.n) && iommu_require(ctx, &snap) < 0) {
 		snapshot_done(&snap);
 		return EXIT_FAIL;
 	}
