@@ -33,16 +33,19 @@ ALL_CPPFLAGS := -D_GNU_SOURCE -DIGD_VERSION='"$(VERSION)"' \
 	-DIGD_LIBEXECDIR='"$(LIBEXECDIR)"' -iquote lib $(CPPFLAGS)
 ALL_CFLAGS := -std=gnu11 -pthread $(WARNINGS) $(DEP_CFLAGS) $(CFLAGS)
 
-LIB_SRCS := $(wildcard lib/*.c)
+# lib/ by stage, lower stages never including higher ones (.ci/check-layers):
+# core, config, topology, network, engine, pve, admin.
+LIB_SRCS := $(wildcard lib/*/*.c)
 # The shipped config, compiled in: `detect --write` replaces it, and only it.
 SHIPPED_CONFIG_C := $(B)/gen/shipped_config.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o) $(SHIPPED_CONFIG_C:%.c=%.o)
 LIB_A := $(B)/libigd.a
 
 PROGS := $(B)/igd-regroup $(B)/igd-regroup-hook $(B)/igd-regroup-netnotify
-TEST_SUITES := $(patsubst test/%.c,%,$(wildcard test/test-*.c))
-TEST_BINS := $(TEST_SUITES:%=$(B)/test/%)
-TEST_HELPER_SRCS := $(filter-out test/test-%.c,$(wildcard test/*.c))
+# test/ follows lib/'s folders: test/STAGE/test-MODULE.c, one Check suite each.
+TEST_SRCS := $(wildcard test/*/test-*.c)
+TEST_BINS := $(TEST_SRCS:test/%.c=$(B)/test/%)
+TEST_HELPER_SRCS := $(wildcard test/*.c)
 TEST_HELPER_OBJS := $(TEST_HELPER_SRCS:%.c=$(B)/%.o)
 
 all: $(PROGS)
@@ -57,7 +60,7 @@ $(B)/test/%.o: test/%.c
 
 $(SHIPPED_CONFIG_C): conf/igd-regroup.conf
 	@mkdir -p $(dir $@)
-	{ printf '/* Generated from conf/igd-regroup.conf by the Makefile. */\n#include "detect.h"\n\nconst char detect_shipped_config[] =\n'; \
+	{ printf '/* Generated from conf/igd-regroup.conf by the Makefile. */\n#include "admin/detect.h"\n\nconst char detect_shipped_config[] =\n'; \
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$$/\\n"/' $<; printf ';\n'; } > $@.tmp
 	mv $@.tmp $@
 
@@ -81,7 +84,7 @@ $(B)/igd-regroup-netnotify: $(B)/units/igd-regroup-netnotify.o $(LIB_A)
 # goes through it, and it applies those aimed at the simulated sysfs.
 TEST_LDFLAGS := -Wl,--wrap=write -pthread
 
-$(B)/test/test-%: $(B)/test/test-%.o $(TEST_HELPER_OBJS) $(LIB_A)
+$(TEST_BINS): $(B)/test/%: $(B)/test/%.o $(TEST_HELPER_OBJS) $(LIB_A)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(TEST_LIBS) $(DEP_LIBS)
 
 # The real programs (same mains, same library) on the sysfs model.

@@ -15,11 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "config.h"
-#include "context.h"
-#include "escape.h"
-#include "hook.h"
+#include "config/config.h"
+#include "core/cli.h"
+#include "core/context.h"
+#include "core/escape.h"
+#include "pve/hook.h"
 
 extern char **environ;
 

@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <systemd/sd-bus.h>
 
+#include "core/time_util.h"
 #include "fake_systemd.h"
 #include "testutil.h"
-#include "time_util.h"
 
 /* Generous: under valgrind (CI traces children) dbus-daemon starts slowly. */
 #define START_TIMEOUT_MS 60000

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "macro.h"
+#include "core/macro.h"
 #include "modtree.h"
 #include "testutil.h"
 

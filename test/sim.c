@@ -13,9 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/macro.h"
+#include "core/pci_addr.h"
 #include "fixture.h"
-#include "macro.h"
-#include "pci_addr.h"
 #include "sim.h"
 #include "testutil.h"
 

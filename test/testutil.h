@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "context.h"
+#include "core/context.h"
 
 /* A fresh directory under $TMPDIR (or /tmp), mode 0700. Aborts the test on failure. */
 char *tu_mkdtemp(void);

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "config.h"
-#include "context.h"
-#include "netnotify.h"
+#include "config/config.h"
+#include "core/cli.h"
+#include "core/context.h"
+#include "network/netnotify.h"
 
 #define PROGRAM "igd-regroup-netnotify"
 

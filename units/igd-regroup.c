@@ -10,19 +10,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checks.h"
-#include "iommu.h"
-#include "cli.h"
-#include "config.h"
-#include "context.h"
-#include "detect.h"
-#include "engine.h"
-#include "hook.h"
-#include "hook_install.h"
-#include "plan.h"
-#include "snapshot.h"
-#include "status.h"
-#include "vm_report.h"
+#include "admin/checks.h"
+#include "admin/detect.h"
+#include "admin/status.h"
+#include "admin/vm_report.h"
+#include "config/config.h"
+#include "core/cli.h"
+#include "core/context.h"
+#include "engine/engine.h"
+#include "engine/plan.h"
+#include "pve/hook.h"
+#include "pve/hook_install.h"
+#include "topology/iommu.h"
+#include "topology/snapshot.h"
 
 enum { EXIT_OK = CLI_EXIT_OK, EXIT_FAIL = CLI_EXIT_FAIL, EXIT_USAGE = CLI_EXIT_USAGE };
 

@@ -2,9 +2,9 @@
 /* The INI config (/etc/igd-regroup.conf) from any text, then what the hook derives from it. */
 #include <stdlib.h>
 
-#include "config.h"
+#include "config/config.h"
+#include "core/macro.h"
 #include "fuzz-util.h"
-#include "macro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -2,9 +2,9 @@
 /* One hostpciN value of a VM config ("0000:00:02.0,legacy-igd=1,romfile=x.rom"), and its alternatives. */
 #include <stdlib.h>
 
+#include "core/macro.h"
 #include "fuzz-util.h"
-#include "macro.h"
-#include "vmconf.h"
+#include "pve/vmconf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

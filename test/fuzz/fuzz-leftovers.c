@@ -6,9 +6,9 @@
  */
 #include <stdlib.h>
 
+#include "admin/leftovers.h"
+#include "core/macro.h"
 #include "fuzz-util.h"
-#include "leftovers.h"
-#include "macro.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,9 +5,9 @@
  */
 #include <stdlib.h>
 
+#include "core/macro.h"
 #include "fuzz-util.h"
-#include "macro.h"
-#include "vmconf.h"
+#include "pve/vmconf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

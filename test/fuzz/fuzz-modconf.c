@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin/modconf.h"
+#include "core/macro.h"
 #include "fuzz-util.h"
-#include "macro.h"
-#include "modconf.h"
-#include "snapshot.h"
+#include "topology/snapshot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

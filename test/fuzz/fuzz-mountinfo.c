@@ -3,9 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blk_internal.h"
+#include "core/macro.h"
 #include "fuzz-util.h"
-#include "macro.h"
+#include "topology/blk_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

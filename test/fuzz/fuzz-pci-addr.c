@@ -2,9 +2,9 @@
 /* PCI addresses: every flag combination; what parses must format and parse back to itself. */
 #include <stdlib.h>
 
+#include "core/macro.h"
+#include "core/pci_addr.h"
 #include "fuzz-util.h"
-#include "macro.h"
-#include "pci_addr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "fuzz-util.h"
-#include "udevdb.h"
+#include "topology/udevdb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

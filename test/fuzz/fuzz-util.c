@@ -6,8 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/macro.h"
 #include "fuzz-util.h"
-#include "macro.h"
 
 static char *root;
 

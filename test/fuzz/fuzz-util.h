@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "context.h"
+#include "core/context.h"
 
 /* A context on the scratch root (created once per process, under $TMPDIR). Aborts on failure. */
 struct igd_ctx *fuzz_ctx(void);

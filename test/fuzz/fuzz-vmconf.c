@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "fuzz-util.h"
-#include "vmconf.h"
+#include "pve/vmconf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,9 +7,9 @@ set -eu
 n=${1:-10}
 cd "$(dirname "$0")/../.."
 echo "largest files in lib/ (lines):"
-wc -l lib/*.c lib/*.h | grep -v ' total$' | sort -rn | head -n "$n" | sed 's/^/  /'
+wc -l lib/*/*.c lib/*/*.h | grep -v ' total$' | sort -rn | head -n "$n" | sed 's/^/  /'
 echo "longest functions (lines, file:line name):"
-for f in lib/*.c units/*.c hook/*.c; do
+for f in lib/*/*.c units/*.c hook/*.c; do
 	awk -v file="$f" '
 		/^[A-Za-z_].*\(/ { sig = $0; sigline = NR }
 		/^\{/ { start = NR; name = sig; line = sigline }

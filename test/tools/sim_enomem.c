@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan.h"
+#include "engine/plan.h"
 
 int __real_plan_build(const struct igd_config *cfg, const struct snapshot *snap, struct plan *ret);
 int __wrap_plan_build(const struct igd_config *cfg, const struct snapshot *snap, struct plan *ret);

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The regroup engine: under the global lock, safety checks, recovery
+ * rescan, remove in order, one rescan (always, once anything was removed),
+ * wait for the functions and udev, then for udev's event queue to empty,
+ * bind the [vfio] devices (saying which host driver the rescan gave them
+ * to), verify with a fresh snapshot. Used by `igd-regroup apply` and by the
+ * hook's reset.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config/config.h"
+#include "network/netrecord.h"
+
+/* The journal entry of each run carries this MESSAGE_ID. */
+#define ENGINE_MESSAGE_ID "c6f7690cb9e54b66af2cbd9e4258b201"
+
+enum engine_outcome {
+	ENGINE_OK,          /* every function present, every [vfio] device bound and isolated */
+	ENGINE_NOTHING,     /* nothing configured */
+	ENGINE_REFUSED,     /* a safety check refused: nothing was written */
+	ENGINE_FAILED,      /* something went wrong; the rescan still ran */
+};
+
+struct engine_function {
+	struct pci_addr addr;
+	int group_before, group_after; /* IOMMU_GROUP_NONE when absent or without IOMMU */
+	size_t shared_before, shared_after; /* other members of its group */
+	bool removed;                  /* this run removed it */
+	bool present_after;
+};
+
+struct engine_bind {
+	struct pci_addr addr;
+	bool bound;    /* driver is vfio-pci after the run */
+	bool isolated; /* its group holds only [vfio] devices and bridges */
+	int group;
+};
+
+struct engine_result {
+	enum engine_outcome outcome;
+	int error;                 /* first -errno behind ENGINE_FAILED/REFUSED, else 0 */
+	bool recovery_rescan;      /* functions were missing at start: rescanned first */
+	bool refused_held;         /* REFUSED only because running VMs hold functions (vfio) */
+	bool untouched;            /* stopped before its first write: every function as it was */
+	struct engine_function *functions;
+	size_t n_functions;
+	struct engine_bind *binds;
+	size_t n_binds;
+	struct netrecord_entry *nics; /* up NICs taken down: the notifier brings them back */
+	size_t n_nics;
+	/* milliseconds spent in each phase */
+	uint64_t ms_lock, ms_remove, ms_rescan, ms_wait, ms_bind, ms_total;
+};
+
+struct engine_options {
+	const struct addr_list *functions; /* what to cycle: [regroup] functions or the hook's reset list */
+	unsigned lock_timeout_ms;          /* 0: LOCK_TIMEOUT_MS_DEFAULT */
+};
+
+/*
+ * Runs the engine. Returns 0 when it ran to a result (look at res->outcome;
+ * messages logged) or -errno for a failure to even start (lock, snapshot).
+ */
+int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
+	       const struct engine_options *opts, struct engine_result *res);
+void engine_result_done(struct engine_result *res);
+
+/* Exit status for a program: 0 ok/nothing, 1 otherwise. */
+int engine_exit_status(const struct engine_result *res);
+
+/* One structured journal entry (MESSAGE_ID above). */
+int engine_result_journal(const struct engine_result *res, const char *program);
+/* The human summary: per function old group -> new group, alone or shared. */
+void engine_result_print(FILE *out, const struct engine_result *res);

@@ -1,0 +1,828 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The regroup engine on the simulated sysfs (test/sim.c): the production
+ * write path, with the kernel's behaviour and injected faults. Every test
+ * asserts the outcome and the messages, and ends with every function
+ * present again or the one that could not come back named.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "core/lock.h"
+#include "core/sysfs.h"
+#include "engine/engine.h"
+#include "fixture.h"
+#include "sim.h"
+#include "testutil.h"
+#include "topology/snapshot.h"
+
+static char *root;
+static char *topo;
+static struct tu_log logbuf;
+static struct igd_ctx *ctx;
+static struct igd_config cfg;
+static struct engine_result res;
+
+static const char *const hp_functions[] = { "0000:00:1f.0", "0000:00:1f.3", "0000:00:1f.4",
+					    "0000:00:1f.5", "0000:00:1f.6" };
+
+#define HP_CONFIG                                                                                  \
+	"[regroup]\n"                                                                              \
+	"functions = 0000:00:1f.0 0000:00:1f.3 0000:00:1f.4 0000:00:1f.5 0000:00:1f.6\n"           \
+	"timeout_ms = %u\n"                                                                        \
+	"[vfio]\n"                                                                                 \
+	"devices = 0000:00:02.0 0000:00:1f.0 0000:00:1f.3\n"
+
+static void load_config_text(const char *text)
+{
+	config_done(&cfg);
+	ck_assert_int_eq(config_parse_string(ctx, "test.conf", text, &cfg), 0);
+}
+
+static void load_hp_config(unsigned timeout_ms)
+{
+	_cleanup_(freep) char *text = NULL;
+
+	ck_assert_int_ge(asprintf(&text, HP_CONFIG, timeout_ms), 0);
+	load_config_text(text);
+}
+
+static void setup_topology(const char *name)
+{
+	root = tu_mkdtemp();
+	ctx = tu_ctx_new(root, &logbuf);
+	ck_assert_int_eq(fixture_build_named(root, name), 0);
+	topo = fixture_topo_path(name);
+	ck_assert_int_eq(sim_start(root, topo), 0);
+}
+
+static void setup(void)
+{
+	setup_topology("hp-elitedesk-800-g4");
+	load_hp_config(2000);
+}
+
+static void teardown(void)
+{
+	sim_stop();
+	engine_result_done(&res);
+	config_done(&cfg);
+	igd_ctx_free(ctx);
+	ctx = NULL;
+	tu_log_reset(&logbuf);
+	tu_rm_rf(root);
+	free(root);
+	free(topo);
+	root = topo = NULL;
+}
+
+static void faults(const char *spec)
+{
+	ck_assert_int_eq(sim_set_faults(spec), 0);
+}
+
+static int run(void)
+{
+	struct engine_options o = { .functions = &cfg.functions, .lock_timeout_ms = 2000 };
+
+	return engine_run(ctx, &cfg, &o, &res);
+}
+
+static void assert_logged(const char *needle)
+{
+	ck_assert_msg(tu_log_contains(&logbuf, needle), "expected in the log: '%s'\nlog:\n%s", needle,
+		      logbuf.buf ? logbuf.buf : "(empty)");
+}
+
+static bool is_present(const char *addr)
+{
+	struct pci_addr a;
+
+	ck_assert_int_eq(pci_addr_parse(addr, 0, &a), 0);
+	return sysfs_dev_present(ctx, &a);
+}
+
+static char *driver_of(const char *addr)
+{
+	struct pci_addr a;
+	char *d = NULL;
+
+	ck_assert_int_eq(pci_addr_parse(addr, 0, &a), 0);
+	ck_assert_int_eq(sysfs_dev_driver(ctx, &a, &d), 0);
+	return d;
+}
+
+static void assert_driver(const char *addr, const char *want)
+{
+	_cleanup_(freep) char *d = driver_of(addr);
+
+	ck_assert_msg(want ? d && strcmp(d, want) == 0 : d == NULL, "%s: driver %s, expected %s",
+		      addr, d ? d : "none", want ? want : "none");
+}
+
+static void assert_all_present(void)
+{
+	for (size_t i = 0; i < ELEMENTSOF(hp_functions); i++)
+		ck_assert_msg(is_present(hp_functions[i]), "%s is missing", hp_functions[i]);
+}
+
+static char *root_file(const char *rel)
+{
+	_cleanup_(freep) char *p = tu_path(root, rel);
+
+	return tu_read_file(p);
+}
+
+/* drivers_autoprobe keeps no host driver away at a rescan: the engine never writes it. */
+static void assert_autoprobe_untouched(void)
+{
+	_cleanup_(freep) char *v = root_file("sys/bus/pci/drivers_autoprobe");
+
+	ck_assert_str_eq(v, "1\n");
+	ck_assert_uint_eq(sim_count("autoprobe"), 0);
+}
+
+static void assert_not_logged(const char *needle)
+{
+	ck_assert_msg(!tu_log_contains(&logbuf, needle), "not expected in the log: '%s'\nlog:\n%s",
+		      needle, logbuf.buf ? logbuf.buf : "(empty)");
+}
+
+static void write_attr(const char *rel, const char *value)
+{
+	_cleanup_(freep) char *p = tu_path(root, rel);
+
+	ck_assert_int_eq(sysfs_write(p, value), 0);
+}
+
+static const struct engine_function *fn(const char *addr)
+{
+	for (size_t i = 0; i < res.n_functions; i++)
+		if (strcmp(PCI_ADDR_STR(&res.functions[i].addr), addr) == 0)
+			return &res.functions[i];
+	ck_abort_msg("no result for %s", addr);
+}
+
+/* ---- the whole run ---- */
+
+START_TEST(split_binds_and_records)
+{
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert_int_eq(res.error, 0);
+	ck_assert(!res.recovery_rescan);
+	ck_assert_uint_eq(sim_count("remove"), 5);
+	ck_assert_uint_eq(sim_count("rescan"), 1);
+
+	/* the seed's phenomenon: each function back in a group of its own */
+	ck_assert_uint_eq(res.n_functions, 5);
+	for (size_t i = 0; i < res.n_functions; i++) {
+		ck_assert_int_eq(res.functions[i].group_before, 7);
+		ck_assert_uint_eq(res.functions[i].shared_before, 4);
+		ck_assert(res.functions[i].removed);
+		ck_assert(res.functions[i].present_after);
+		ck_assert_uint_eq(res.functions[i].shared_after, 0);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_int_ne(res.functions[i].group_after, res.functions[j].group_after);
+	}
+	assert_all_present();
+	assert_driver("0000:00:02.0", "vfio-pci");
+	assert_driver("0000:00:1f.0", "vfio-pci");
+	assert_driver("0000:00:1f.3", "vfio-pci");
+	assert_driver("0000:00:1f.4", "i801_smbus");
+	assert_driver("0000:00:1f.6", "e1000e");
+	for (size_t i = 0; i < res.n_binds; i++) {
+		ck_assert(res.binds[i].bound);
+		ck_assert(res.binds[i].isolated);
+	}
+	assert_autoprobe_untouched();
+	assert_logged("0000:00:02.0: bound to vfio-pci (was i915).");
+
+	/* the NIC was up in vmbr0: recorded for the notifier, which is named */
+	ck_assert_uint_eq(res.n_nics, 1);
+	ck_assert_str_eq(res.nics[0].ifname, "eno1");
+	ck_assert_str_eq(res.nics[0].bridge, "vmbr0");
+	_cleanup_(freep) char *rec = root_file("run/igd-regroup/cycled-nics");
+	ck_assert_ptr_nonnull(rec);
+	ck_assert_msg(strncmp(rec, "0000:00:1f.6 eno1 vmbr0 ", 24) == 0, "record: %s", rec);
+	assert_logged("igd-regroup-netnotify.service brings it back");
+}
+END_TEST
+
+START_TEST(host_driver_takes_audio_at_rescan_then_moved)
+{
+	/* snd_hda_intel registered before vfio-pci (the topology's order): the
+	   rescan attaches 1f.3 to it at once; driver_override went with the
+	   removal. The bind moves it, and says so at notice level. */
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_driver("0000:00:1f.3", "vfio-pci");
+	_cleanup_(freep) char *ov = root_file("sys/bus/pci/devices/0000:00:1f.3/driver_override");
+	ck_assert_str_eq(ov, "vfio-pci\n");
+	ck_assert_uint_eq(sim_count("unbind"), 2); /* 02.0 from i915, 1f.3 from snd_hda_intel */
+	assert_logged("0000:00:1f.3: bound to vfio-pci (was snd_hda_intel).");
+	assert_logged("5|0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.\n");
+	/* 1f.0 has no host driver; 02.0 was not cycled: its driver is no rescan's doing */
+	assert_not_logged("0000:00:1f.0 was taken");
+	assert_not_logged("0000:00:02.0 was taken");
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(vfio_pci_with_the_id_registered_first_takes_audio_at_rescan)
+{
+	/* what "options vfio-pci ids=8086:a348" + "softdep snd_hda_intel pre: vfio-pci" give */
+	sim_driver_register_first("vfio-pci");
+	write_attr("sys/bus/pci/drivers/vfio-pci/new_id", "8086 a348");
+	assert_driver("0000:00:1f.3", "snd_hda_intel"); /* new_id leaves a bound device alone */
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_driver("0000:00:1f.3", "vfio-pci");
+	ck_assert_uint_eq(sim_count("unbind"), 1); /* only 02.0 from i915: 1f.3 never had a host driver */
+	assert_not_logged("0000:00:1f.3 was taken");
+	assert_not_logged("0000:00:1f.3: bound to vfio-pci");
+}
+END_TEST
+
+START_TEST(vfio_pci_id_without_load_order_is_not_enough)
+{
+	/* the id alone: snd_hda_intel, registered first, still wins the rescan */
+	write_attr("sys/bus/pci/drivers/vfio-pci/new_id", "8086 a348");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_driver("0000:00:1f.3", "vfio-pci");
+	assert_logged("0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.");
+}
+END_TEST
+
+START_TEST(autoprobe_off_keeps_no_driver_away_and_is_left_alone)
+{
+	/* an admin turned autoprobing off: the rescan still attaches 1f.3 to
+	   snd_hda_intel, and the engine leaves the setting as it found it */
+	tu_write_file(root, "sys/bus/pci/drivers_autoprobe", "0\n");
+	unsigned writes = sim_count("autoprobe"); /* the test's own write, through the model */
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_logged("0000:00:1f.3 was taken by snd_hda_intel at the rescan; moved to vfio-pci.");
+	assert_driver("0000:00:1f.3", "vfio-pci");
+	_cleanup_(freep) char *v = root_file("sys/bus/pci/drivers_autoprobe");
+	ck_assert_str_eq(v, "0\n");
+	ck_assert_uint_eq(sim_count("autoprobe"), writes);
+}
+END_TEST
+
+/* ---- udev's queue and drivers loaded late ---- */
+
+START_TEST(waits_for_udev_queue_then_binds)
+{
+	/* udev still busy with coldplug: nothing is bound until its queue is empty */
+	sim_udev_queue_busy(1000);
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_logged("udev is still processing events (");
+	assert_logged("udev's event queue is empty after ");
+	ck_assert_uint_eq(sim_binds_while_queued(), 0);
+	ck_assert_uint_ge(sim_count("probe"), 3);
+	assert_driver("0000:00:02.0", "vfio-pci");
+	assert_driver("0000:00:1f.3", "vfio-pci");
+}
+END_TEST
+
+START_TEST(udev_queue_never_empties_times_out)
+{
+	load_hp_config(300);
+	sim_udev_queue_busy(0);
+	ck_assert_int_eq(run(), 0);
+	_cleanup_(freep) char *msg = NULL;
+	ck_assert_int_ge(asprintf(&msg, "4|udev's event queue was still not empty after 300 ms (%s/run/udev/queue exists): "
+				  "binding anyway", root), 0);
+	assert_logged(msg);
+	/* it bound anyway, and the result is checked as always */
+	ck_assert_uint_gt(sim_binds_while_queued(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_driver("0000:00:02.0", "vfio-pci");
+}
+END_TEST
+
+START_TEST(no_udev_no_queue_wait)
+{
+	/* without a running udev (no control socket) a leftover queue file means nothing */
+	_cleanup_(freep) char *ctl = tu_path(root, "run/udev/control");
+	ck_assert_int_eq(unlink(ctl), 0);
+	sim_udev_queue_busy(0);
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_not_logged("udev's event queue");
+	assert_not_logged("udev is still processing events");
+}
+END_TEST
+
+START_TEST(driver_taking_device_during_bind_is_moved_back)
+{
+	/* 02.0 without a driver yet (i915 not loaded); the module comes in while
+	   the bind runs and takes it before driver_override lands */
+	write_attr("sys/bus/pci/drivers/i915/unbind", "0000:00:02.0");
+	assert_driver("0000:00:02.0", NULL);
+	faults("take@0000:00:02.0=i915");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_logged("5|0000:00:02.0: i915 took the device during the bind; binding it once more.\n");
+	assert_logged("0000:00:02.0: bound to vfio-pci (was no driver).");
+	assert_driver("0000:00:02.0", "vfio-pci");
+	ck_assert(res.binds[0].bound);
+}
+END_TEST
+
+START_TEST(already_split_is_idempotent)
+{
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	engine_result_done(&res);
+	tu_log_reset(&logbuf);
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_all_present();
+	assert_driver("0000:00:02.0", "vfio-pci");
+	assert_driver("0000:00:1f.3", "vfio-pci");
+	ck_assert(!tu_log_contains(&logbuf, "0000:00:02.0: bound to vfio-pci"));
+}
+END_TEST
+
+START_TEST(nothing_configured)
+{
+	load_config_text("[regroup]\nfunctions =\n");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_NOTHING);
+	ck_assert_int_eq(engine_exit_status(&res), 0);
+	ck_assert_uint_eq(sim_count("remove") + sim_count("rescan") + sim_count("probe"), 0);
+	assert_logged("Nothing to do");
+}
+END_TEST
+
+START_TEST(stays_grouped_is_reported)
+{
+	/* a kernel that puts the functions back into one group with host devices */
+	faults("stay@0000:00:1f.3,stay@0000:00:1f.4,stay@0000:00:1f.6");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(engine_exit_status(&res), 1);
+	ck_assert_uint_ge(fn("0000:00:1f.3")->shared_after, 1);
+	assert_logged("0000:00:1f.3 is still in IOMMU group 7 with host devices: 0000:00:1f.4 "
+		      "(i801_smbus), 0000:00:1f.6 (e1000e, eno1). This kernel and hardware did not split it");
+	/* their header types (bit 7 clear) predicted groups of their own: the run says it differs */
+	assert_logged("5|0000:00:1f.3 shares IOMMU group 7 with 3 other device(s), though its header type "
+		      "predicted a group of its own.\n");
+	assert_logged("5|0000:00:1f.6 shares IOMMU group 7 with 3 other device(s), though its header type "
+		      "predicted a group of its own.\n");
+	assert_all_present();
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(split_as_predicted_says_nothing_more)
+{
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert(!tu_log_contains(&logbuf, "predicted a group of its own"));
+	ck_assert(!tu_log_contains(&logbuf, "predicted it would stay"));
+	assert_logged("7|0000:00:1f.3: IOMMU group 8, as predicted.\n");
+}
+END_TEST
+
+/* ---- faults at each write ---- */
+
+START_TEST(remove_fails_midway_rescans_anyway)
+{
+	faults("remove@0000:00:1f.4=EIO");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -EIO);
+	assert_logged("Cannot remove 0000:00:1f.4: Input/output error");
+	ck_assert(fn("0000:00:1f.0")->removed);
+	ck_assert(fn("0000:00:1f.3")->removed);
+	ck_assert(!fn("0000:00:1f.4")->removed);
+	ck_assert(!fn("0000:00:1f.6")->removed);
+	ck_assert_uint_eq(sim_count("rescan"), 1);
+	assert_all_present();
+	assert_driver("0000:00:1f.3", "vfio-pci");
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(remove_busy_first_writes_nothing_else)
+{
+	faults("remove@0000:00:1f.0=EBUSY");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -EBUSY);
+	assert_logged("Cannot remove 0000:00:1f.0: Device or resource busy");
+	ck_assert_uint_eq(sim_count("rescan"), 0); /* nothing was removed */
+	assert_all_present();
+	assert_driver("0000:00:1f.6", "e1000e");
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(remove_short_write)
+{
+	faults("remove@0000:00:1f.5=short");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -EIO);
+	assert_logged("Cannot remove 0000:00:1f.5: Input/output error");
+	assert_all_present();
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(remove_enodev)
+{
+	faults("remove@0000:00:1f.6=ENODEV");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -ENODEV);
+	assert_logged("Cannot remove 0000:00:1f.6: No such device");
+	assert_all_present();
+	/* 1f.6 was never removed: its netdev kept its bridge */
+	_cleanup_(freep) char *master = NULL;
+	_cleanup_(freep) char *p = tu_path(root, "sys/class/net/eno1/master");
+	ck_assert_int_eq(sysfs_read_link_name(p, &master), 0);
+	ck_assert_str_eq(master, "vmbr0");
+}
+END_TEST
+
+START_TEST(remove_does_not_take)
+{
+	faults("stuck@0000:00:1f.3");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -EBUSY);
+	assert_logged("0000:00:1f.3 is still present after writing to its remove attribute.");
+	ck_assert_uint_eq(sim_count("rescan"), 1); /* 1f.0 was removed before */
+	assert_all_present();
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(rescan_busy_is_retried)
+{
+	faults("rescan=EBUSY*2");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert_uint_eq(sim_count("rescan"), 3);
+	assert_logged("Rescan (");
+	assert_all_present();
+}
+END_TEST
+
+START_TEST(rescan_keeps_failing_names_the_missing)
+{
+	load_hp_config(300);
+	faults("rescan=EIO");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -EIO);
+	for (size_t i = 0; i < ELEMENTSOF(hp_functions); i++) {
+		_cleanup_(freep) char *msg = NULL;
+		ck_assert_int_ge(asprintf(&msg, "%s is missing after the rescan", hp_functions[i]), 0);
+		assert_logged(msg);
+		ck_assert(!is_present(hp_functions[i]));
+	}
+	/* autoprobe is restored even so */
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(never_comes_back)
+{
+	load_hp_config(300);
+	faults("gone@0000:00:1f.5");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -ETIMEDOUT);
+	assert_logged("0000:00:1f.5 did not come back within 300 ms of the rescan.");
+	assert_logged("0000:00:1f.5 is missing after the rescan: it did not come back.");
+	ck_assert(!fn("0000:00:1f.5")->present_after);
+	ck_assert(is_present("0000:00:1f.6"));
+	assert_driver("0000:00:1f.3", "vfio-pci");
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(slow_readd_within_timeout)
+{
+	faults("slow@0000:00:1f.6=150");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert_uint_ge(res.ms_wait, 100);
+	assert_all_present();
+	assert_driver("0000:00:1f.6", "e1000e");
+}
+END_TEST
+
+START_TEST(slow_udev_within_timeout)
+{
+	faults("udev-slow@0000:00:1f.6=150");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert_uint_ge(res.ms_wait, 100);
+}
+END_TEST
+
+START_TEST(udev_never_finishes)
+{
+	load_hp_config(200);
+	faults("udev-slow@0000:00:1f.6=800");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -ETIMEDOUT);
+	assert_logged("udev did not finish with the re-added functions within 200 ms.");
+	assert_all_present();
+}
+END_TEST
+
+START_TEST(override_fails)
+{
+	faults("override@0000:00:1f.3=EIO");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -EIO);
+	assert_logged("0000:00:1f.3: cannot write vfio-pci to ");
+	assert_logged("0000:00:1f.3 is not bound to vfio-pci (driver: snd_hda_intel).");
+	assert_all_present();
+	assert_autoprobe_untouched();
+}
+END_TEST
+
+START_TEST(unbind_fails_restores_host_driver)
+{
+	faults("unbind@0000:00:02.0=EBUSY");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	assert_logged("0000:00:02.0: cannot unbind it from i915: Device or resource busy");
+	assert_driver("0000:00:02.0", "i915");
+	_cleanup_(freep) char *ov = root_file("sys/bus/pci/devices/0000:00:02.0/driver_override");
+	ck_assert_str_eq(ov, "(null)\n");
+	assert_all_present();
+}
+END_TEST
+
+START_TEST(probe_binds_nothing_is_caught)
+{
+	/* drivers_probe succeeds while no driver takes the device */
+	faults("nobind@0000:00:02.0");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -EIO);
+	assert_logged("0000:00:02.0: vfio-pci did not take the device after drivers_probe (driver now: none).");
+	assert_all_present();
+}
+END_TEST
+
+START_TEST(probe_fails)
+{
+	faults("probe@0000:00:02.0=ENODEV");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	assert_logged("0000:00:02.0: cannot probe a driver");
+	assert_all_present();
+}
+END_TEST
+
+/* ---- safety, recovery, lock ---- */
+
+START_TEST(refuses_root_disk)
+{
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3 0000:00:17.0\n");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_REFUSED);
+	ck_assert_int_eq(res.error, -EPERM);
+	ck_assert_int_eq(engine_exit_status(&res), 1);
+	assert_logged("Refusing to remove 0000:00:17.0: disk sda is used (LVM pve, /, /boot/efi, swap). Nothing was changed.");
+	ck_assert_uint_eq(sim_count("remove") + sim_count("rescan") + sim_count("autoprobe"), 0);
+	assert_all_present();
+}
+END_TEST
+
+START_TEST(refuses_disk_held_by_vm)
+{
+	/* VM 100's QEMU holds pve/root's dm device open: the use flows down to sda, in the message */
+	tu_symlink(root, "proc/4242/fd/17", "/dev/dm-0");
+	tu_write_file(root, "run/qemu-server/100.pid", "4242\n");
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3 0000:00:17.0\n");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_REFUSED);
+	assert_logged("Refusing to remove 0000:00:17.0: disk sda is used (LVM pve, /, /boot/efi, swap, VM 100). "
+		      "Nothing was changed.");
+	ck_assert_uint_eq(sim_count("remove") + sim_count("rescan") + sim_count("autoprobe"), 0);
+	assert_all_present();
+}
+END_TEST
+
+START_TEST(refuses_vfio_device_held_by_vm)
+{
+	/* the split state: 1f.3 on vfio-pci in group 8, /dev/vfio/8 open in VM 100's QEMU */
+	teardown();
+	setup_topology("hp-elitedesk-800-g4-split");
+	load_hp_config(2000);
+	tu_write_file(root, "dev/vfio/8", "");
+	tu_symlink(root, "proc/4242/fd/31", "/dev/vfio/8");
+	tu_write_file(root, "run/qemu-server/100.pid", "4242\n");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_REFUSED);
+	assert_logged("Refusing to remove 0000:00:1f.3: it is bound to vfio-pci and held by a running VM (VM 100, pid 4242). Nothing was changed.");
+	ck_assert_uint_eq(sim_count("remove"), 0);
+}
+END_TEST
+
+START_TEST(missing_vfio_device_writes_nothing)
+{
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3\n[vfio]\ndevices = 0000:00:02.1\n");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert_int_eq(res.error, -ENODEV);
+	assert_logged("[vfio] device 0000:00:02.1 is not present; nothing was changed.");
+	ck_assert_uint_eq(sim_count("remove"), 0);
+}
+END_TEST
+
+START_TEST(recovers_from_a_run_that_died)
+{
+	_cleanup_(freep) char *p = tu_path(root, "sys/bus/pci/devices/0000:00:1f.3/remove");
+
+	/* an earlier run removed 1f.3 and died before its rescan */
+	ck_assert_int_eq(sysfs_write(p, "1"), 0);
+	ck_assert(!is_present("0000:00:1f.3"));
+	ck_assert_int_eq(run(), 0);
+	ck_assert(res.recovery_rescan);
+	assert_logged("1 configured function(s) are missing, first 0000:00:1f.3: an earlier run stopped "
+		      "between remove and rescan. Rescanning first.");
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert_uint_eq(sim_count("rescan"), 2); /* the recovery and the run's own */
+	assert_all_present();
+	assert_driver("0000:00:1f.3", "vfio-pci");
+}
+END_TEST
+
+START_TEST(restores_autoprobe_an_older_version_left_off)
+{
+	/* an older version died while holding autoprobe off, leaving its marker */
+	_cleanup_(freep) char *marker = tu_path(root, "run/igd-regroup/autoprobe-held");
+
+	tu_write_file(root, "run/igd-regroup/autoprobe-held", "");
+	tu_write_file(root, "sys/bus/pci/drivers_autoprobe", "0\n");
+	unsigned writes = sim_count("autoprobe"); /* the test's own write, through the model */
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.4\n");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	assert_logged("An older igd-regroup left PCI driver autoprobing off (");
+	_cleanup_(freep) char *v = root_file("sys/bus/pci/drivers_autoprobe");
+	ck_assert_str_eq(v, "1\n");
+	ck_assert_uint_eq(sim_count("autoprobe"), writes + 1);
+	ck_assert_int_ne(access(marker, F_OK), 0);
+	assert_driver("0000:00:1f.4", "i801_smbus");
+
+	/* once: the next run finds no marker and writes nothing */
+	engine_result_done(&res);
+	ck_assert_int_eq(run(), 0);
+	ck_assert_uint_eq(sim_count("autoprobe"), writes + 1);
+}
+END_TEST
+
+START_TEST(lock_held_times_out)
+{
+	_cleanup_(igd_lock_release) struct igd_lock held = IGD_LOCK_NULL;
+	struct engine_options o = { .functions = &cfg.functions, .lock_timeout_ms = 150 };
+
+	ck_assert_int_eq(igd_lock_take(ctx, 100, &held), 0);
+	/* flock locks belong to the open file: a second open in this process contends */
+	ck_assert_int_eq(engine_run(ctx, &cfg, &o, &res), -ETIMEDOUT);
+	_cleanup_(freep) char *msg = NULL;
+	ck_assert_int_ge(asprintf(&msg, "Another igd-regroup run (pid %d) still holds", (int)getpid()), 0);
+	assert_logged(msg);
+	ck_assert_uint_eq(sim_count("remove"), 0);
+}
+END_TEST
+
+START_TEST(stale_lock_file_does_not_block)
+{
+	tu_write_file(root, "run/igd-regroup/lock", "99999\n");
+	ck_assert_int_eq(run(), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert(!tu_log_contains(&logbuf, "Waiting for the lock"));
+}
+END_TEST
+
+/* The child logs "Waiting for the lock" through this, which tells the parent to let go. */
+static int waiting_fd = -1;
+static void signal_when_waiting(void *userdata, int priority, const char *msg)
+{
+	tu_log_fn(userdata, priority, msg);
+	if (strstr(msg, "Waiting for the lock"))
+		(void)!write(waiting_fd, "w", 1);
+}
+
+START_TEST(concurrent_runs_serialize)
+{
+	int to_parent[2];
+	pid_t child;
+	char c;
+	int status;
+	struct igd_lock held = IGD_LOCK_NULL;
+
+	ck_assert_int_eq(igd_lock_take(ctx, 100, &held), 0);
+	ck_assert_int_eq(pipe(to_parent), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		struct engine_options o = { .functions = &cfg.functions, .lock_timeout_ms = 20000 };
+
+		igd_lock_release(&held);
+		waiting_fd = to_parent[1];
+		igd_ctx_set_log_fn(ctx, signal_when_waiting, &logbuf);
+		if (engine_run(ctx, &cfg, &o, &res) < 0)
+			_exit(3);
+		_exit(res.outcome == ENGINE_OK && sim_count("remove") == 5 ? 0 : 4);
+	}
+	close(to_parent[1]);
+	/* the child is blocked on our lock: nothing of it has been written yet */
+	ck_assert_int_eq(read(to_parent[0], &c, 1), 1);
+	assert_all_present();
+	assert_driver("0000:00:02.0", "i915");
+	igd_lock_release(&held);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	assert_driver("0000:00:02.0", "vfio-pci");
+	close(to_parent[0]);
+}
+END_TEST
+
+static Suite *engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc;
+
+	tc = tcase_create("run");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, split_binds_and_records);
+	tcase_add_test(tc, host_driver_takes_audio_at_rescan_then_moved);
+	tcase_add_test(tc, vfio_pci_with_the_id_registered_first_takes_audio_at_rescan);
+	tcase_add_test(tc, vfio_pci_id_without_load_order_is_not_enough);
+	tcase_add_test(tc, autoprobe_off_keeps_no_driver_away_and_is_left_alone);
+	tcase_add_test(tc, already_split_is_idempotent);
+	tcase_add_test(tc, nothing_configured);
+	tcase_add_test(tc, stays_grouped_is_reported);
+	tcase_add_test(tc, split_as_predicted_says_nothing_more);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("faults");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, remove_fails_midway_rescans_anyway);
+	tcase_add_test(tc, remove_busy_first_writes_nothing_else);
+	tcase_add_test(tc, remove_short_write);
+	tcase_add_test(tc, remove_enodev);
+	tcase_add_test(tc, remove_does_not_take);
+	tcase_add_test(tc, rescan_busy_is_retried);
+	tcase_add_test(tc, rescan_keeps_failing_names_the_missing);
+	tcase_add_test(tc, never_comes_back);
+	tcase_add_test(tc, slow_readd_within_timeout);
+	tcase_add_test(tc, slow_udev_within_timeout);
+	tcase_add_test(tc, udev_never_finishes);
+	tcase_add_test(tc, override_fails);
+	tcase_add_test(tc, unbind_fails_restores_host_driver);
+	tcase_add_test(tc, probe_binds_nothing_is_caught);
+	tcase_add_test(tc, probe_fails);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("udev");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, waits_for_udev_queue_then_binds);
+	tcase_add_test(tc, udev_queue_never_empties_times_out);
+	tcase_add_test(tc, no_udev_no_queue_wait);
+	tcase_add_test(tc, driver_taking_device_during_bind_is_moved_back);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("safety");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, refuses_root_disk);
+	tcase_add_test(tc, refuses_disk_held_by_vm);
+	tcase_add_test(tc, refuses_vfio_device_held_by_vm);
+	tcase_add_test(tc, missing_vfio_device_writes_nothing);
+	tcase_add_test(tc, recovers_from_a_run_that_died);
+	tcase_add_test(tc, restores_autoprobe_an_older_version_left_off);
+	tcase_add_test(tc, lock_held_times_out);
+	tcase_add_test(tc, stale_lock_file_does_not_block);
+	tcase_add_test(tc, concurrent_runs_serialize);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TESTSUITE_MAIN(engine_suite)
