@@ -58,3 +58,7 @@ void netwatch_note(struct netwatch *w, size_t i, uint64_t usec);
 uint64_t netwatch_back_usec(struct netwatch *w, size_t i);
 /* Stops the thread and frees. NULL is fine. */
 void netwatch_free(struct netwatch *w);
+static inline void netwatch_freep(struct netwatch **w)
+{
+	netwatch_free(*w);
+}
