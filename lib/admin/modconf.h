@@ -87,3 +87,14 @@ bool modconf_vfio_in_initramfs(const struct modconf *m);
  */
 bool modconf_ids_match(const char *ids, const struct pci_device *d);
 int modconf_cmdline_values(const char *cmdline, const char *key, char **ret);
+
+/*
+ * Also exposed for tests, the two readers of libkmod's text.
+ * modconf_softdep_pre_vfio: text is a softdep's ("pre: a b post: c"); true
+ * when vfio-pci (or vfio_pci) is among its pre modules.
+ * modconf_options_ids: the value of the last ids= word of options (a module's
+ * options line, "ids=8086:a348 disable_vga=1"), quotes removed, replaces
+ * *ids; *ids is left as it is when there is none. 0 or -ENOMEM.
+ */
+bool modconf_softdep_pre_vfio(const char *text);
+int modconf_options_ids(const char *options, char **ids);
