@@ -145,6 +145,41 @@ START_TEST(cmdline_values_whole_words)
 }
 END_TEST
 
+START_TEST(softdep_pre_vfio_in_pre_only)
+{
+	ck_assert(modconf_softdep_pre_vfio("pre: vfio-pci"));
+	ck_assert(modconf_softdep_pre_vfio("pre: vfio_pci"));
+	ck_assert(modconf_softdep_pre_vfio("pre: snd_hda_codec vfio-pci post: snd_hda_core"));
+	ck_assert(modconf_softdep_pre_vfio("pre:\tvfio-pci\tpost: x"));
+	/* kmod 30 writes the pre list and "post:" without a blank between them */
+	ck_assert(modconf_softdep_pre_vfio("pre: vfio-pcipost: snd_hda_core"));
+	ck_assert(!modconf_softdep_pre_vfio("post: vfio-pci"));
+	ck_assert(!modconf_softdep_pre_vfio("pre: snd_hda_core post: vfio-pci"));
+	ck_assert(!modconf_softdep_pre_vfio("pre: vfio-pci-core vfio"));
+	ck_assert(!modconf_softdep_pre_vfio("pre: xvfio-pci"));
+	ck_assert(!modconf_softdep_pre_vfio("vfio-pci"));
+	ck_assert(!modconf_softdep_pre_vfio(""));
+}
+END_TEST
+
+START_TEST(options_ids_last_word_wins)
+{
+	_cleanup_(freep) char *ids = NULL;
+
+	ck_assert_int_eq(modconf_options_ids("disable_vga=1", &ids), 0);
+	ck_assert_ptr_null(ids);
+	ck_assert_int_eq(modconf_options_ids("ids=8086:a348 disable_vga=1", &ids), 0);
+	ck_assert_str_eq(ids, "8086:a348");
+	ck_assert_int_eq(modconf_options_ids("ids=\"8086:3e92,8086:a348\"", &ids), 0);
+	ck_assert_str_eq(ids, "8086:3e92,8086:a348");
+	ck_assert_int_eq(modconf_options_ids("ids=1 \tids=2", &ids), 0);
+	ck_assert_str_eq(ids, "2");
+	/* an empty ids= and a longer key change nothing */
+	ck_assert_int_eq(modconf_options_ids("ids= xids=3 idsx=4", &ids), 0);
+	ck_assert_str_eq(ids, "2");
+}
+END_TEST
+
 /* ---- lookups ---- */
 
 START_TEST(claims_from_the_module_aliases)
@@ -419,6 +454,8 @@ static Suite *modconf_suite(void)
 	tc = tcase_create("parsers");
 	tcase_add_test(tc, ids_match_like_pci_match_id);
 	tcase_add_test(tc, cmdline_values_whole_words);
+	tcase_add_test(tc, softdep_pre_vfio_in_pre_only);
+	tcase_add_test(tc, options_ids_last_word_wins);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("lookup");

@@ -3,6 +3,7 @@
  * The kernel command line's module parameters (modprobe.blacklist=, vfio-pci.ids=)
  * and the vfio-pci ids= matcher. Input: first line the key, the rest the command line;
  * each value found is then matched as an ids= list against an Intel HDA function.
+ * The rest is also read as libkmod's text of a softdep and of an options line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	_cleanup_(freep) char *key = NULL, *cmdline = NULL, *values = NULL;
+	_cleanup_(freep) char *key = NULL, *cmdline = NULL, *values = NULL, *ids = NULL;
 	const uint8_t *rest;
 	size_t rest_size;
 	struct pci_device d = {
@@ -29,5 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (modconf_cmdline_values(cmdline, key, &values) == 0 && values)
 		(void)modconf_ids_match(values, &d);
 	(void)modconf_ids_match(cmdline, &d);
+	(void)modconf_softdep_pre_vfio(cmdline);
+	if (modconf_options_ids(cmdline, &ids) == 0 && ids)
+		(void)modconf_ids_match(ids, &d);
 	return 0;
 }
