@@ -214,24 +214,14 @@ static int probe_send(sd_bus *bus, const char *job, uint64_t deadline_ms, struct
 	return 0;
 }
 
-int unit_job_run(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, const char *unit,
-		 uint64_t deadline_ms, struct unit_job *j)
+/* Asks systemd for the job: j->job its path. The JobRemoved match is already in place. */
+static int job_request(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, const char *unit,
+		       uint64_t deadline_ms, struct unit_job *j)
 {
-	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL, *probe_slot = NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-	_cleanup_(job_watch_done) struct job_watch w = {};
-	struct job_probe probe = { .ctx = ctx };
-	const char *path, *res;
+	const char *path;
 	uint64_t now;
 	int r;
-
-	*j = (struct unit_job){ .error = SD_BUS_ERROR_NULL };
-
-	/* Before the request, so that no JobRemoved can pass unseen. */
-	r = sd_bus_match_signal(bus, &slot, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH, SYSTEMD_MANAGER_IFACE,
-				"JobRemoved", on_job_removed, &w);
-	if (r < 0)
-		return r;
 
 	r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH,
 					   SYSTEMD_MANAGER_IFACE, unit_verb_method(verb));
@@ -252,6 +242,18 @@ int unit_job_run(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, co
 	if (!j->job)
 		return -ENOMEM;
 	log_debug(ctx, "%s(%s, replace): job %s.", unit_verb_method(verb), unit, j->job);
+	return 0;
+}
+
+/* Waits for j->job's JobRemoved among w's, asking meanwhile whether the job still exists. */
+static int job_wait(const struct igd_ctx *ctx, sd_bus *bus, const char *unit, uint64_t deadline_ms,
+		    const struct job_watch *w, struct unit_job *j)
+{
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *probe_slot = NULL;
+	struct job_probe probe = { .ctx = ctx };
+	const char *res;
+	uint64_t now;
+	int r;
 
 	for (;;) {
 		uint64_t wait_ms;
@@ -261,9 +263,9 @@ int unit_job_run(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, co
 		r = drain(bus);
 		if (r < 0)
 			return r;
-		if (w.oom)
+		if (w->oom)
 			return -ENOMEM;
-		res = job_watch_find(&w, j->job);
+		res = job_watch_find(w, j->job);
 		if (res) {
 			j->result = strdup(res);
 			return j->result ? 0 : -ENOMEM;
@@ -289,6 +291,26 @@ int unit_job_run(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, co
 		if (r < 0 && r != -EINTR)
 			return r;
 	}
+}
+
+int unit_job_run(const struct igd_ctx *ctx, sd_bus *bus, enum unit_verb verb, const char *unit,
+		 uint64_t deadline_ms, struct unit_job *j)
+{
+	_cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+	_cleanup_(job_watch_done) struct job_watch w = {};
+	int r;
+
+	*j = (struct unit_job){ .error = SD_BUS_ERROR_NULL };
+
+	/* Before the request, so that no JobRemoved can pass unseen. */
+	r = sd_bus_match_signal(bus, &slot, SYSTEMD_BUS_NAME, SYSTEMD_BUS_PATH, SYSTEMD_MANAGER_IFACE,
+				"JobRemoved", on_job_removed, &w);
+	if (r < 0)
+		return r;
+	r = job_request(ctx, bus, verb, unit, deadline_ms, j);
+	if (r < 0)
+		return r;
+	return job_wait(ctx, bus, unit, deadline_ms, &w, j);
 }
 
 int units_start_handover(const struct igd_ctx *ctx, const char *unit)
