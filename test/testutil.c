@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "testutil.h"
 
 char *tu_mkdtemp(void)
@@ -158,6 +159,24 @@ struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log)
 	igd_ctx_set_log_fn(ctx, tu_log_fn, log);
 	igd_ctx_set_log_level(ctx, LOG_DEBUG);
 	return ctx;
+}
+
+void tu_root_setup(char **ret_root, struct igd_ctx **ret_ctx, struct tu_log *log, const char *fixture)
+{
+	*log = (struct tu_log){};
+	*ret_root = tu_mkdtemp();
+	*ret_ctx = tu_ctx_new(*ret_root, log);
+	if (fixture)
+		ck_assert_int_eq(fixture_build_named(*ret_root, fixture), 0);
+}
+
+void tu_root_teardown(char **root, struct igd_ctx **ctx, struct tu_log *log)
+{
+	*ctx = igd_ctx_free(*ctx);
+	tu_log_reset(log);
+	tu_rm_rf(*root);
+	free(*root);
+	*root = NULL;
 }
 
 static char *slurp_fd(int fd)

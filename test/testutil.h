@@ -37,6 +37,16 @@ size_t tu_log_lines(const struct tu_log *log);
 struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log);
 
 /*
+ * The setup most suites share: a fresh directory from tu_mkdtemp() as the
+ * root, the topology fixture_build_named(fixture) builds there (none when
+ * fixture is NULL), and a context rooted there whose messages go to log
+ * (emptied first). Aborts the test on failure.
+ */
+void tu_root_setup(char **ret_root, struct igd_ctx **ret_ctx, struct tu_log *log, const char *fixture);
+/* Its teardown: frees the context and the log, removes the tree; root and ctx become NULL. */
+void tu_root_teardown(char **root, struct igd_ctx **ctx, struct tu_log *log);
+
+/*
  * Runs argv[0] (a path) with extra environment entries ("NAME=value", NULL
  * terminated; may be NULL), stdin from /dev/null; captures stdout and stderr
  * (malloc'd). Returns the exit status, or 128+signal.

@@ -31,10 +31,8 @@ static struct addr_list reset_list;
 
 static void setup(void)
 {
-	tmpdir = tu_mkdtemp();
+	tu_root_setup(&tmpdir, &ctx, &logbuf, NULL);
 	conf_path = tu_path(tmpdir, CONF_NAME);
-	logbuf = (struct tu_log){};
-	ctx = tu_ctx_new(tmpdir, &logbuf);
 	cfg = (struct igd_config){};
 }
 
@@ -43,12 +41,7 @@ static void teardown(void)
 	free(reset_list.v);
 	reset_list = (struct addr_list){};
 	config_done(&cfg);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
+	tu_root_teardown(&tmpdir, &ctx, &logbuf);
 	free(conf_path);
 	conf_path = NULL;
 }

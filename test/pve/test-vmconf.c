@@ -32,21 +32,14 @@ static struct vm_config conf;
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
-	logbuf = (struct tu_log){};
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 	conf = (struct vm_config){};
 }
 
 static void teardown(void)
 {
 	vm_config_done(&conf);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 static char *fixture_text(const char *name)
