@@ -151,6 +151,23 @@ size_t tu_log_lines(const struct tu_log *log)
 	return n;
 }
 
+char *tu_strip_ansi(const char *text)
+{
+	char *s = strdup(text), *o = s;
+
+	ck_assert_ptr_nonnull(s);
+	for (const char *p = text; *p;) {
+		if (p[0] == '\033' && p[1] == '[') {
+			p += strcspn(p, "m");
+			p += *p == 'm';
+			continue;
+		}
+		*o++ = *p++;
+	}
+	*o = '\0';
+	return s;
+}
+
 struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log)
 {
 	struct igd_ctx *ctx = NULL;

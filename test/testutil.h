@@ -33,6 +33,9 @@ bool tu_log_contains(const struct tu_log *log, const char *needle);
 /* The number of captured lines. */
 size_t tu_log_lines(const struct tu_log *log);
 
+/* text without its ANSI colour sequences (ESC [ ... m), malloc'd: what a terminal shows as words. */
+char *tu_strip_ansi(const char *text);
+
 /* A context rooted at root with logging captured into log (LOG_DEBUG level). */
 struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log);
 
