@@ -151,6 +151,19 @@ size_t tu_log_lines(const struct tu_log *log)
 	return n;
 }
 
+char *tu_addrs_join(const struct pci_addr *v, size_t n, const char *sep)
+{
+	char *s = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&s, &size);
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? sep : "", PCI_ADDR_STR(&v[i]));
+	ck_assert_int_eq(fclose(f), 0);
+	return s;
+}
+
 char *tu_strip_ansi(const char *text)
 {
 	char *s = strdup(text), *o = s;

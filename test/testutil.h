@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "core/context.h"
+#include "core/pci_addr.h"
 
 /* A fresh directory under $TMPDIR (or /tmp), mode 0700. Aborts the test on failure. */
 char *tu_mkdtemp(void);
@@ -21,6 +22,9 @@ void tu_mkdir_p(const char *dir, const char *rel);
 char *tu_path(const char *dir, const char *rel);
 /* Reads a whole file into a malloc'd string; NULL if it cannot be read. */
 char *tu_read_file(const char *path);
+
+/* v[0..n) in canonical form joined by sep ("0000:00:1f.0 0000:00:1f.3"), malloc'd: compared as text, a failure shows both lists. */
+char *tu_addrs_join(const struct pci_addr *v, size_t n, const char *sep);
 
 /* Log capture: every message of the context appended as "<prio>|<msg>\n". */
 struct tu_log {

@@ -354,20 +354,6 @@ START_TEST(vfio_pci_must_be_loaded_for_vfio_devices)
 }
 END_TEST
 
-/* ", "-joined with-list of a predicted outcome. */
-static char *joined(const struct split_outcome *o)
-{
-	char *s = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&s, &size);
-
-	ck_assert_ptr_nonnull(f);
-	for (size_t i = 0; i < o->n_with; i++)
-		fprintf(f, "%s%s", i ? ", " : "", PCI_ADDR_STR(&o->with[i]));
-	ck_assert_int_eq(fclose(f), 0);
-	return s;
-}
-
 START_TEST(split_warns_for_each_function_that_stays_grouped)
 {
 	struct pci_device v[6];
@@ -391,7 +377,7 @@ START_TEST(split_warns_for_each_function_that_stays_grouped)
 
 		if (p.v[i].fate != SPLIT_SHARED)
 			continue;
-		with = joined(&p.v[i]);
+		with = tu_addrs_join(p.v[i].with, p.v[i].n_with, ", ");
 		ck_assert_int_ge(asprintf(&prefix, "%s will stay grouped with %s after the split",
 					  PCI_ADDR_STR(&p.v[i].addr), with),
 				 0);

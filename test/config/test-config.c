@@ -71,15 +71,7 @@ static const char *log_text(void)
 
 static char *addrs_str(const struct addr_list *l)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	for (size_t i = 0; i < l->n; i++)
-		fprintf(f, "%s%s", i ? " " : "", PCI_ADDR_STR(&l->v[i]));
-	fclose(f);
-	return buf;
+	return tu_addrs_join(l->v, l->n, " ");
 }
 
 static char *vmids_str(const struct igd_config *c)

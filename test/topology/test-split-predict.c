@@ -50,15 +50,7 @@ static void predict(const struct pci_device *v, size_t n_dev, const struct pci_a
 /* "0000:00:1f.0 0000:00:1f.2": the outcome's with-list as text. */
 static char *with_list(const struct split_outcome *o)
 {
-	char *s = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&s, &size);
-
-	ck_assert_ptr_nonnull(f);
-	for (size_t i = 0; i < o->n_with; i++)
-		fprintf(f, "%s%s", i ? " " : "", PCI_ADDR_STR(&o->with[i]));
-	fclose(f);
-	return s;
+	return tu_addrs_join(o->with, o->n_with, " ");
 }
 
 static void assert_own(const struct split_outcome *o)
