@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fixture.h"
 #include "testutil.h"
 
 char *tu_mkdtemp(void)
@@ -150,6 +151,36 @@ size_t tu_log_lines(const struct tu_log *log)
 	return n;
 }
 
+char *tu_addrs_join(const struct pci_addr *v, size_t n, const char *sep)
+{
+	char *s = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&s, &size);
+
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s%s", i ? sep : "", PCI_ADDR_STR(&v[i]));
+	ck_assert_int_eq(fclose(f), 0);
+	return s;
+}
+
+char *tu_strip_ansi(const char *text)
+{
+	char *s = strdup(text), *o = s;
+
+	ck_assert_ptr_nonnull(s);
+	for (const char *p = text; *p;) {
+		if (p[0] == '\033' && p[1] == '[') {
+			p += strcspn(p, "m");
+			p += *p == 'm';
+			continue;
+		}
+		*o++ = *p++;
+	}
+	*o = '\0';
+	return s;
+}
+
 struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log)
 {
 	struct igd_ctx *ctx = NULL;
@@ -158,6 +189,24 @@ struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log)
 	igd_ctx_set_log_fn(ctx, tu_log_fn, log);
 	igd_ctx_set_log_level(ctx, LOG_DEBUG);
 	return ctx;
+}
+
+void tu_root_setup(char **ret_root, struct igd_ctx **ret_ctx, struct tu_log *log, const char *fixture)
+{
+	*log = (struct tu_log){};
+	*ret_root = tu_mkdtemp();
+	*ret_ctx = tu_ctx_new(*ret_root, log);
+	if (fixture)
+		ck_assert_int_eq(fixture_build_named(*ret_root, fixture), 0);
+}
+
+void tu_root_teardown(char **root, struct igd_ctx **ctx, struct tu_log *log)
+{
+	*ctx = igd_ctx_free(*ctx);
+	tu_log_reset(log);
+	tu_rm_rf(*root);
+	free(*root);
+	*root = NULL;
 }
 
 static char *slurp_fd(int fd)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "core/context.h"
+#include "core/pci_addr.h"
 
 /* A fresh directory under $TMPDIR (or /tmp), mode 0700. Aborts the test on failure. */
 char *tu_mkdtemp(void);
@@ -22,6 +23,9 @@ char *tu_path(const char *dir, const char *rel);
 /* Reads a whole file into a malloc'd string; NULL if it cannot be read. */
 char *tu_read_file(const char *path);
 
+/* v[0..n) in canonical form joined by sep ("0000:00:1f.0 0000:00:1f.3"), malloc'd: compared as text, a failure shows both lists. */
+char *tu_addrs_join(const struct pci_addr *v, size_t n, const char *sep);
+
 /* Log capture: every message of the context appended as "<prio>|<msg>\n". */
 struct tu_log {
 	char *buf;
@@ -33,8 +37,21 @@ bool tu_log_contains(const struct tu_log *log, const char *needle);
 /* The number of captured lines. */
 size_t tu_log_lines(const struct tu_log *log);
 
+/* text without its ANSI colour sequences (ESC [ ... m), malloc'd: what a terminal shows as words. */
+char *tu_strip_ansi(const char *text);
+
 /* A context rooted at root with logging captured into log (LOG_DEBUG level). */
 struct igd_ctx *tu_ctx_new(const char *root, struct tu_log *log);
+
+/*
+ * The setup most suites share: a fresh directory from tu_mkdtemp() as the
+ * root, the topology fixture_build_named(fixture) builds there (none when
+ * fixture is NULL), and a context rooted there whose messages go to log
+ * (emptied first). Aborts the test on failure.
+ */
+void tu_root_setup(char **ret_root, struct igd_ctx **ret_ctx, struct tu_log *log, const char *fixture);
+/* Its teardown: frees the context and the log, removes the tree; root and ctx become NULL. */
+void tu_root_teardown(char **root, struct igd_ctx **ctx, struct tu_log *log);
 
 /*
  * Runs argv[0] (a path) with extra environment entries ("NAME=value", NULL

@@ -26,19 +26,13 @@ static struct snapshot snap;
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 }
 
 static void teardown(void)
 {
 	snapshot_done(&snap);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 static void build(const char *name)
@@ -72,18 +66,6 @@ static char *detect_text(void)
 	return text;
 }
 
-static char *addrs_text(const struct pci_addr *v, size_t n)
-{
-	char *s = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&s, &size);
-
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? " " : "", PCI_ADDR_STR(&v[i]));
-	fclose(f);
-	return s;
-}
-
 /*
  * The text parses as a config; its [regroup] and [vfio] lists are the ones
  * given; on this tree the plan of it refuses nothing.
@@ -95,8 +77,8 @@ static void assert_valid_proposal(const char *text, const char *functions, const
 	struct plan plan = {};
 
 	ck_assert_msg(config_parse_string(ctx, "detect", text, &cfg) == 0, "not a valid config:\n%s", text);
-	got_f = addrs_text(cfg.functions.v, cfg.functions.n);
-	got_d = addrs_text(cfg.vfio_devices.v, cfg.vfio_devices.n);
+	got_f = tu_addrs_join(cfg.functions.v, cfg.functions.n, " ");
+	got_d = tu_addrs_join(cfg.vfio_devices.v, cfg.vfio_devices.n, " ");
 	ck_assert_str_eq(got_f, functions);
 	ck_assert_str_eq(got_d, devices);
 	ck_assert_int_eq(snapshot_read(ctx, &snap), 0);
@@ -195,7 +177,7 @@ START_TEST(storage_function_left_out_with_its_reason)
 	ck_assert_int_eq(snapshot_read(ctx, &snap), 0);
 	in.snap = &snap;
 	ck_assert_int_eq(detect_propose(&in, &p), 0);
-	got = addrs_text(p.functions, p.n_functions);
+	got = tu_addrs_join(p.functions, p.n_functions, " ");
 	ck_assert_str_eq(got, "0000:00:1f.0 0000:00:1f.3");
 	ck_assert_uint_eq(p.n_left_out, 1);
 	ck_assert_str_eq(PCI_ADDR_STR(&p.left_out[0].addr), "0000:00:1f.2");

@@ -23,8 +23,7 @@ static struct check_report rep;
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 	ck_assert_int_eq(config_parse_string(ctx, "test", "[vfio]\ndevices = 0000:00:02.0\n", &cfg), 0);
 }
 
@@ -32,12 +31,7 @@ static void teardown(void)
 {
 	check_report_done(&rep);
 	config_done(&cfg);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 static const struct check_item *item(const char *name)

@@ -20,19 +20,13 @@ static struct leftovers l;
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 }
 
 static void teardown(void)
 {
 	leftovers_done(&l);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 /* What one line does: "pci net 0000:00:1f.3 ..." */

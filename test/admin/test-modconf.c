@@ -28,8 +28,7 @@ static struct modconf_device md;
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 }
 
 static void teardown(void)
@@ -37,12 +36,7 @@ static void teardown(void)
 	modconf_device_done(&md);
 	mc = modconf_free(mc);
 	snapshot_done(&snap);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 /* The HP with its kernel's aliases, the given modprobe.d file (NULL: none) and kernel command line. */

@@ -31,10 +31,8 @@ static struct addr_list reset_list;
 
 static void setup(void)
 {
-	tmpdir = tu_mkdtemp();
+	tu_root_setup(&tmpdir, &ctx, &logbuf, NULL);
 	conf_path = tu_path(tmpdir, CONF_NAME);
-	logbuf = (struct tu_log){};
-	ctx = tu_ctx_new(tmpdir, &logbuf);
 	cfg = (struct igd_config){};
 }
 
@@ -43,12 +41,7 @@ static void teardown(void)
 	free(reset_list.v);
 	reset_list = (struct addr_list){};
 	config_done(&cfg);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(tmpdir);
-	free(tmpdir);
-	tmpdir = NULL;
+	tu_root_teardown(&tmpdir, &ctx, &logbuf);
 	free(conf_path);
 	conf_path = NULL;
 }
@@ -78,15 +71,7 @@ static const char *log_text(void)
 
 static char *addrs_str(const struct addr_list *l)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	for (size_t i = 0; i < l->n; i++)
-		fprintf(f, "%s%s", i ? " " : "", PCI_ADDR_STR(&l->v[i]));
-	fclose(f);
-	return buf;
+	return tu_addrs_join(l->v, l->n, " ");
 }
 
 static char *vmids_str(const struct igd_config *c)

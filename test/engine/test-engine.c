@@ -56,9 +56,7 @@ static void load_hp_config(unsigned timeout_ms)
 
 static void setup_topology(const char *name)
 {
-	root = tu_mkdtemp();
-	ctx = tu_ctx_new(root, &logbuf);
-	ck_assert_int_eq(fixture_build_named(root, name), 0);
+	tu_root_setup(&root, &ctx, &logbuf, name);
 	topo = fixture_topo_path(name);
 	ck_assert_int_eq(sim_start(root, topo), 0);
 }
@@ -74,13 +72,9 @@ static void teardown(void)
 	sim_stop();
 	engine_result_done(&res);
 	config_done(&cfg);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
+	tu_root_teardown(&root, &ctx, &logbuf);
 	free(topo);
-	root = topo = NULL;
+	topo = NULL;
 }
 
 static void faults(const char *spec)

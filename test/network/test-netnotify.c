@@ -86,10 +86,9 @@ static _Atomic uint64_t brought_back_usec, carrier_usec; /* CLOCK_BOOTTIME, when
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 	busdir = tu_mkdtemp();
 	conf = tu_path(busdir, "igd-regroup.conf");
-	ctx = tu_ctx_new(root, &logbuf);
 	ck_assert_int_eq(fixture_build(root, TOPO), 0);
 	atomic_store(&brought_back, 0);
 	atomic_store(&brought_back_usec, 0);
@@ -107,17 +106,13 @@ static void teardown(void)
 	netnotify_result_done(&res);
 	engine_result_done(&eres);
 	config_done(&cfg);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
+	tu_root_teardown(&root, &ctx, &logbuf);
 	tu_rm_rf(busdir);
-	free(root);
 	free(busdir);
 	free(conf);
 	free(out);
 	free(err);
-	root = busdir = conf = out = err = NULL;
+	busdir = conf = out = err = NULL;
 }
 
 static void assert_logged(const char *needle)

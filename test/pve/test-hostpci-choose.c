@@ -28,10 +28,7 @@ static struct igd_ctx *ctx;
 
 static void setup_on(const char *topology)
 {
-	root = tu_mkdtemp();
-	logbuf = (struct tu_log){};
-	ctx = tu_ctx_new(root, &logbuf);
-	ck_assert_int_eq(fixture_build_named(root, topology), 0);
+	tu_root_setup(&root, &ctx, &logbuf, topology);
 	tu_write_file(root, "etc/hostname", "pve\n");
 }
 
@@ -42,12 +39,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 static void use_split(void)
@@ -286,8 +278,7 @@ START_TEST(nic_alternatives_and_a_gpu_mdev)
 	 * hostpci0 and hostpci2 take the first and third NIC; the mdev entry takes none.
 	 */
 	teardown();
-	root = tu_mkdtemp();
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 	ck_assert_int_eq(fixture_build(root, "device 0000:01:00.4 10de:2231 class=030000 group=1\n"
 					     "device 0000:01:00.5 10de:2231 class=030000 group=1\n"
 					     "device 0000:01:00.6 10de:2231 class=030000 group=1\n"

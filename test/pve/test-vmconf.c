@@ -32,21 +32,14 @@ static struct vm_config conf;
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
-	logbuf = (struct tu_log){};
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 	conf = (struct vm_config){};
 }
 
 static void teardown(void)
 {
 	vm_config_done(&conf);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 static char *fixture_text(const char *name)
@@ -107,22 +100,9 @@ static int read_vm(uint32_t vmid)
 
 /* ---- expected values, compared in printed form so a failure shows both sides ---- */
 
-static char *addrs_str(const struct pci_addr *v, size_t n, const char *sep)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	ck_assert_ptr_nonnull(f);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? sep : "", PCI_ADDR_STR(&v[i]));
-	fclose(f);
-	return buf;
-}
-
 static void hostpci_print(FILE *f, const struct vm_hostpci *h)
 {
-	_cleanup_(freep) char *addrs = addrs_str(h->addrs, h->n_addrs, ";");
+	_cleanup_(freep) char *addrs = tu_addrs_join(h->addrs, h->n_addrs, ";");
 
 	fprintf(f, "hostpci%u: %s", h->index, addrs);
 	if (h->mapping)
@@ -516,7 +496,7 @@ START_TEST(hostpci_parse_direct)
 	vm_hostpci_done(&h);
 
 	ck_assert_int_eq(vm_hostpci_parse("1:0.0;0:1f.3", &h), 0);
-	addrs = addrs_str(h.addrs, h.n_addrs, " ");
+	addrs = tu_addrs_join(h.addrs, h.n_addrs, " ");
 	ck_assert_str_eq(addrs, "0000:01:00.0 0000:00:1f.3");
 	vm_hostpci_done(&h);
 
@@ -784,7 +764,7 @@ static char *resolve(const char *cfg_text, const char *node, const char *name, i
 		ck_assert_uint_eq(n, 4242);
 		return strdup("");
 	}
-	s = addrs_str(v, n, " ");
+	s = tu_addrs_join(v, n, " ");
 	free(v);
 	return s;
 }

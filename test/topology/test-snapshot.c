@@ -18,19 +18,13 @@ static struct snapshot snap;
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 }
 
 static void teardown(void)
 {
 	snapshot_done(&snap);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 static void build_named(const char *name)

@@ -50,15 +50,7 @@ static void predict(const struct pci_device *v, size_t n_dev, const struct pci_a
 /* "0000:00:1f.0 0000:00:1f.2": the outcome's with-list as text. */
 static char *with_list(const struct split_outcome *o)
 {
-	char *s = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&s, &size);
-
-	ck_assert_ptr_nonnull(f);
-	for (size_t i = 0; i < o->n_with; i++)
-		fprintf(f, "%s%s", i ? " " : "", PCI_ADDR_STR(&o->with[i]));
-	fclose(f);
-	return s;
+	return tu_addrs_join(o->with, o->n_with, " ");
 }
 
 static void assert_own(const struct split_outcome *o)
@@ -253,13 +245,13 @@ END_TEST
 /* The seed machines' trees, read through libpci: each seed's [regroup] list splits completely. */
 static void assert_fixture_splits(const char *name, const struct pci_addr *fns, size_t n)
 {
-	_cleanup_(freep) char *root = tu_mkdtemp();
-	struct tu_log logbuf = {};
-	struct igd_ctx *ctx = tu_ctx_new(root, &logbuf);
+	char *root;
+	struct tu_log logbuf;
+	struct igd_ctx *ctx;
 	struct snapshot snap = {};
 	struct split_prediction p = {};
 
-	ck_assert_int_eq(fixture_build_named(root, name), 0);
+	tu_root_setup(&root, &ctx, &logbuf, name);
 	ck_assert_int_eq(snapshot_read(ctx, &snap), 0);
 	/* libpci read the header types: 0x80 for the LPC bridge, 0x00 for the rest of the slot */
 	ck_assert_int_eq(snapshot_find(&snap, &fns[0])->header_type, MF);
@@ -270,9 +262,7 @@ static void assert_fixture_splits(const char *name, const struct pci_addr *fns, 
 		assert_own(&p.v[i]);
 	split_prediction_done(&p);
 	snapshot_done(&snap);
-	igd_ctx_free(ctx);
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 START_TEST(seed_machines_split_completely)

@@ -37,8 +37,7 @@ static struct plan plan;
 
 static void setup(void)
 {
-	root = tu_mkdtemp();
-	ctx = tu_ctx_new(root, &logbuf);
+	tu_root_setup(&root, &ctx, &logbuf, NULL);
 }
 
 static void teardown(void)
@@ -46,12 +45,7 @@ static void teardown(void)
 	plan_done(&plan);
 	config_done(&cfg);
 	snapshot_done(&snap);
-	igd_ctx_free(ctx);
-	ctx = NULL;
-	tu_log_reset(&logbuf);
-	tu_rm_rf(root);
-	free(root);
-	root = NULL;
+	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
 /* Builds HOST + text, reads it and plans removing 1f.3, 00:17.0 and 01:00.0. */
