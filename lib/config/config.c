@@ -77,31 +77,40 @@ static bool has_hash_comment(const char *value)
 static const struct config_key *key_for_line(struct config_parser *p, const char *name, bool *ret_skip)
 {
 	const char *line = p->line + strspn(p->line, " \t\n\v\f\r");
-	const struct config_key *k;
 	const char *section = config_section_names[p->section];
+	const struct config_key *k;
 	size_t idx;
 
 	/* inih also takes "key: value" (the first of '=' and ':' splits); we want '='. */
-	if (line[strcspn(line, "=:")] == ':')
-		return config_report(p, "syntax error: expected '=' after '%s'", name), NULL;
-	if (!name[0])
-		return config_report(p, "syntax error: missing key before '='"), NULL;
+	if (line[strcspn(line, "=:")] == ':') {
+		config_report(p, "syntax error: expected '=' after '%s'", name);
+		return NULL;
+	}
+	if (!name[0]) {
+		config_report(p, "syntax error: missing key before '='");
+		return NULL;
+	}
 	/* Our own section: inih's may be the one before a broken header. */
-	if (p->section == CONFIG_SECTION_NONE)
-		return config_report(p, "key '%s' outside of any section", name), NULL;
+	if (p->section == CONFIG_SECTION_NONE) {
+		config_report(p, "key '%s' outside of any section", name);
+		return NULL;
+	}
 	if (p->section == CONFIG_SECTION_IGNORED) {
 		*ret_skip = true;
 		return NULL;
 	}
 
 	k = config_key_find(p->section, name);
-	if (!k)
-		return config_report(p, "unknown key '%s' in section [%s]", name, section), NULL;
+	if (!k) {
+		config_report(p, "unknown key '%s' in section [%s]", name, section);
+		return NULL;
+	}
 	idx = (size_t)(k - config_keys);
-	if (p->seen[idx])
-		return config_report(p, "duplicate key '%s' in section [%s] (first set on line %u)",
-				     name, section, p->seen[idx]),
-		       NULL;
+	if (p->seen[idx]) {
+		config_report(p, "duplicate key '%s' in section [%s] (first set on line %u)", name,
+			      section, p->seen[idx]);
+		return NULL;
+	}
 	p->seen[idx] = p->lineno;
 	return k;
 }

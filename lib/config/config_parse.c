@@ -11,7 +11,7 @@
 
 #include "config/config_internal.h"
 
-static void *field(struct config_parser *p, const struct config_key *k, size_t offset)
+static void *field(struct config_parser *p, size_t offset)
 {
 	return (char *)&p->cfg + offset;
 }
@@ -43,7 +43,7 @@ static int parse_number(struct config_parser *p, const char *key, const char *s,
 
 int config_parse_unsigned(struct config_parser *p, const struct config_key *k, const char *value)
 {
-	return parse_number(p, k->name, value, k->min, k->max, field(p, k, k->offset));
+	return parse_number(p, k->name, value, k->min, k->max, field(p, k->offset));
 }
 
 int config_boolean_from_string(const char *s, bool *ret)
@@ -66,7 +66,7 @@ int config_boolean_from_string(const char *s, bool *ret)
 
 int config_parse_bool(struct config_parser *p, const struct config_key *k, const char *value)
 {
-	if (config_boolean_from_string(value, field(p, k, k->offset)) < 0)
+	if (config_boolean_from_string(value, field(p, k->offset)) < 0)
 		return config_report(p, "invalid boolean '%s' for '%s' (expected yes or no)", value,
 				     k->name);
 	return 0;
@@ -81,7 +81,7 @@ int config_parse_enum(struct config_parser *p, const struct config_key *k, const
 		if (strcmp(value, e->names[i]) == 0) {
 			int v = (int)i;
 
-			memcpy(field(p, k, k->offset), &v, sizeof(v));
+			memcpy(field(p, k->offset), &v, sizeof(v));
 			return 0;
 		}
 	return config_report(p, "invalid value '%s' for '%s' (expected %s)", value, k->name, e->expected);
@@ -90,7 +90,7 @@ int config_parse_enum(struct config_parser *p, const struct config_key *k, const
 /* A char * field; an empty value (when the row allows it) stores NULL. */
 int config_parse_checked_string(struct config_parser *p, const struct config_key *k, const char *value)
 {
-	char **f = field(p, k, k->offset);
+	char **f = field(p, k->offset);
 	const char *why = *value ? k->rule->problem(value) : NULL;
 	char *s = NULL;
 
@@ -242,11 +242,11 @@ int config_parse_list(struct config_parser *p, const struct config_key *k, const
 		return r;
 
 	/* The field's pointer is copied bytewise: it is a struct pci_addr *, a uint32_t *, a char **. */
-	memcpy(&old.v, field(p, k, k->offset), sizeof(old.v));
-	memcpy(&old.n, field(p, k, k->n_offset), sizeof(old.n));
+	memcpy(&old.v, field(p, k->offset), sizeof(old.v));
+	memcpy(&old.n, field(p, k->n_offset), sizeof(old.n));
 	item_array_done(&old);
-	memcpy(field(p, k, k->offset), &a.v, sizeof(a.v));
-	memcpy(field(p, k, k->n_offset), &a.n, sizeof(a.n));
+	memcpy(field(p, k->offset), &a.v, sizeof(a.v));
+	memcpy(field(p, k->n_offset), &a.n, sizeof(a.n));
 	a = (struct item_array){ .type = k->items };
 	return 0;
 }
