@@ -423,17 +423,6 @@ const struct pci_device *snapshot_find(const struct snapshot *snap, const struct
 	return bsearch(&key, snap->devices, snap->n_devices, sizeof(*snap->devices), cmp_device);
 }
 
-size_t snapshot_group_size(const struct snapshot *snap, int group)
-{
-	size_t n = 0;
-
-	if (group == IOMMU_GROUP_NONE)
-		return 0;
-	for (size_t i = 0; i < snap->n_devices; i++)
-		n += snap->devices[i].iommu_group == group;
-	return n;
-}
-
 bool pci_device_uses_storage(const struct pci_device *d)
 {
 	for (size_t i = 0; i < d->n_blockdevs; i++)
