@@ -233,16 +233,9 @@ static size_t keep_multifunction_with_slot(const struct igd_ctx *ctx, const stru
 		const struct pci_addr *a = &l->v[i];
 		const struct pci_device *self = snapshot_find(snap, a), *stays = NULL;
 
-		/* the header type the snapshot read with libpci */
-		if (self && pci_device_multifunction(self) == 1)
-			for (size_t j = 0; j < snap->n_devices && !stays; j++) {
-				const struct pci_device *d = &snap->devices[j];
-
-				if (d->addr.domain == a->domain && d->addr.bus == a->bus &&
-				    d->addr.dev == a->dev && !pci_addr_equal(&d->addr, a) &&
-				    !addr_list_contains(l, &d->addr))
-					stays = d;
-			}
+		/* split_predict's rule, on the header type the snapshot read with libpci */
+		if (self)
+			stays = split_staying_sibling(snap, self, l->v, l->n);
 		if (!stays) {
 			l->v[kept++] = *a;
 			continue;
