@@ -81,7 +81,11 @@ static int check_list_present(const struct snapshot *snap, const struct addr_lis
 	return check_report_add(r, CHECK_OK, what, "all %zu present", l->n);
 }
 
-/* A configured function that shares its group with a device the host still uses. */
+/*
+ * A configured function that still shares its group: with any other device
+ * (snapshot_group_others, so bridges aside), used by the host or not, since
+ * the split is what gives each function a group of its own.
+ */
 static int check_groups(const struct igd_config *cfg, const struct snapshot *snap,
 			struct check_report *r)
 {
@@ -93,20 +97,15 @@ static int check_groups(const struct igd_config *cfg, const struct snapshot *sna
 		FILE *m;
 		int k;
 
-		if (!d || d->iommu_group == IOMMU_GROUP_NONE ||
-		    snapshot_group_size(snap, d->iommu_group) < 2)
+		if (!d || snapshot_group_others(snap, d, NULL) == 0)
 			continue;
 		m = open_memstream(&others, &len);
 		if (!m)
 			return -ENOMEM;
-		for (size_t j = 0; j < snap->n_devices; j++) {
-			const struct pci_device *o = &snap->devices[j];
-			if (o == d || o->iommu_group != d->iommu_group)
-				continue;
+		for (const struct pci_device *o = NULL;
+		     (o = snapshot_group_next_other(snap, d, NULL, o)); first = false)
 			fprintf(m, "%s%s (%s)", first ? "" : ", ", PCI_ADDR_STR(&o->addr),
 				o->driver ? o->driver : "no driver");
-			first = false;
-		}
 		if (fclose(m) != 0)
 			return -ENOMEM;
 		k = check_report_add(r, CHECK_WARN, "group",

@@ -7,21 +7,24 @@
 
 #include "admin/detect.h"
 #include "core/macro.h"
+#include "core/parse.h"
 #include "pve/vmconf.h"
 
 /* "100.conf" -> 100; false for anything else (a VMID has no leading zero and fits 32 bits). */
 static bool conf_vmid(const char *name, uint32_t *ret)
 {
-	char *end;
-	unsigned long v;
+	char stem[11]; /* 10 digits: UINT32_MAX has 10, and there is no leading zero */
+	size_t len = strlen(name);
+	unsigned v;
 
-	if (name[0] < '1' || name[0] > '9')
+	if (name[0] < '1' || name[0] > '9' || len < 5 || len - 5 >= sizeof(stem) ||
+	    strcmp(name + len - 5, ".conf") != 0)
 		return false;
-	errno = 0;
-	v = strtoul(name, &end, 10);
-	if (errno || strcmp(end, ".conf") != 0 || v > UINT32_MAX)
+	memcpy(stem, name, len - 5);
+	stem[len - 5] = '\0';
+	if (safe_atou(stem, &v) < 0)
 		return false;
-	*ret = (uint32_t)v;
+	*ret = v;
 	return true;
 }
 

@@ -62,6 +62,9 @@ static void print_groups(FILE *out, const struct snapshot *snap, uint32_t vmid,
 	fprintf(out, "IOMMU groups of the functions taken:%s\n", n ? "" : " none");
 	for (size_t i = 0; i < n; i++) {
 		const struct pci_device *d = snapshot_find(snap, &taken[i]);
+		const struct group_filter host_use = {
+			.except = taken, .n_except = n, .host_used = true, .vmid = vmid
+		};
 		size_t mine = 0, host = 0, others = 0;
 		bool seen = false;
 
@@ -86,12 +89,8 @@ static void print_groups(FILE *out, const struct snapshot *snap, uint32_t vmid,
 			fputs(mine++ ? ", " : "", out);
 			print_device(out, x);
 		}
-		for (size_t j = 0; j < snap->n_devices; j++) {
-			const struct pci_device *x = &snap->devices[j];
-
-			if (x->iommu_group == d->iommu_group && !is_taken(&x->addr, taken, n) && !x->is_bridge)
-				host += pci_device_used_by_host(x, vmid);
-		}
+		/* the hook's isolation rule: the others the host uses, this VM's functions aside */
+		host = snapshot_group_others(snap, d, &host_use);
 		fputs(host ? "; not isolated from " : "; isolated", out);
 		for (size_t j = 0; j < snap->n_devices; j++) {
 			const struct pci_device *x = &snap->devices[j];

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/cli.h"
+#include "core/parse.h"
 
 void cli_common_init(struct cli_common *o)
 {
@@ -51,11 +52,11 @@ void cli_option_error(const char *program, int c, char *const *argv)
 bool cli_fd_is_journal(int fd)
 {
 	const char *e = getenv("JOURNAL_STREAM");
-	unsigned long long dev, ino;
+	uint64_t dev, ino;
 	struct stat st;
 
-	return e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(fd, &st) == 0 &&
-	       (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+	return e && safe_atou64_pair(e, ':', &dev, &ino) == 0 && fstat(fd, &st) == 0 &&
+	       (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
 }
 
 void cli_write_lines(FILE *out, bool journal, int priority, const char *prefix, const char *msg)

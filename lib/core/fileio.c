@@ -42,15 +42,41 @@ int file_read_line(const char *path, unsigned flags, char **ret)
 	size_t cap = 0;
 	int r;
 
-	r = file_open_regular(path, flags, &f, NULL);
-	if (r < 0)
-		return r;
+	if (flags & FILE_KERNEL) {
+		f = fopen(path, "re");
+		if (!f)
+			return negative_errno();
+	} else {
+		r = file_open_regular(path, flags, &f, NULL);
+		if (r < 0)
+			return r;
+	}
 	errno = 0;
 	if (getline(&line, &cap, f) < 0)
-		return errno ? -errno : -ENODATA;
+		return ferror(f) || errno ? negative_errno() : -ENODATA;
 	line[strcspn(line, "\n")] = '\0';
 	*ret = TAKE_PTR(line);
 	return 0;
+}
+
+int file_read_link(const char *path, char **ret)
+{
+	/* readlink does not say when it truncated: grow until the target fits */
+	for (size_t size = 256;; size *= 2) {
+		_cleanup_(freep) char *buf = malloc(size);
+		ssize_t n;
+
+		if (!buf)
+			return -ENOMEM;
+		n = readlink(path, buf, size);
+		if (n < 0)
+			return negative_errno();
+		if ((size_t)n < size) {
+			buf[n] = '\0';
+			*ret = TAKE_PTR(buf);
+			return 0;
+		}
+	}
 }
 
 const char *file_strerror(int r)

@@ -4,10 +4,11 @@
  * records): something other than a regular file in their place (a FIFO, a
  * device, a socket) must be refused at once, never block the boot or a hook.
  *
- * The sysfs and procfs attributes are not read through this: they are not
+ * The sysfs and procfs attributes are not opened through this: they are not
  * regular files in the sense checked here (procfs reports S_IFREG with size
  * 0, sysfs attributes can block by design, e.g. a driver's attribute), and
- * their place is a kernel filesystem no user can put a FIFO in.
+ * their place is a kernel filesystem no user can put a FIFO in. They are
+ * read with FILE_KERNEL.
  */
 #pragma once
 
@@ -22,6 +23,11 @@ enum {
 	 * link into /etc/pve/nodes/NODE/ on Proxmox.
 	 */
 	FILE_NOFOLLOW = 1 << 0,
+	/*
+	 * A sysfs or procfs attribute (file_read_line() only): opened as it
+	 * is, without the regular-file test; FILE_NOFOLLOW is ignored then.
+	 */
+	FILE_KERNEL = 1 << 1,
 };
 
 /*
@@ -35,10 +41,21 @@ enum {
 int file_open_regular(const char *path, unsigned flags, FILE **ret, struct stat *ret_st);
 
 /*
- * The first line of a regular file, without its newline, malloc'd in *ret.
- * 0, -ENODATA for an empty file, or file_open_regular()'s -errno.
+ * The first line of a file, without its newline, malloc'd in *ret: every
+ * reader of a one-line file (sysfs and procfs attributes, pid files,
+ * /etc/hostname, /proc/cmdline) goes through this one rule:
+ *
+ *   "abc\n..." and "abc" (no newline)  ->  0, "abc"
+ *   "\n..." (the first line is empty)   ->  0, ""
+ *   an empty file (no byte at all)      ->  -ENODATA: there is no first line
+ *
+ * Other errors: that of the open (file_open_regular()'s -errno, or fopen's
+ * with FILE_KERNEL) or of the read. *ret is only written on success.
  */
 int file_read_line(const char *path, unsigned flags, char **ret);
+
+/* The target of the symlink at path, malloc'd in *ret, never truncated. 0 or -errno. */
+int file_read_link(const char *path, char **ret);
 
 /*
  * strerror() with a plain wording for what file_open_regular() refuses:

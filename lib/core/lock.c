@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "core/lock.h"
+#include "core/parse.h"
 #include "core/rundir.h"
 #include "core/time_util.h"
 
@@ -38,15 +39,15 @@ static void write_pid(int fd)
 /* The pid a holder wrote, or 0 when the file says nothing usable. */
 static long read_pid(int fd)
 {
-	char buf[32] = {}, *end;
+	char buf[32] = {};
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
-	long v;
+	int v;
 
 	if (n <= 0 || buf[0] < '1' || buf[0] > '9')
 		return 0;
-	errno = 0;
-	v = strtol(buf, &end, 10);
-	if (errno || v <= 0 || v > INT32_MAX || (*end && *end != '\n'))
+	/* "PID\n", as write_pid() puts it; what follows the first line does not matter */
+	buf[strcspn(buf, "\n")] = '\0';
+	if (safe_atoi(buf, &v) < 0)
 		return 0;
 	return v;
 }

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
-#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fileio.h"
 #include "core/sysfs.h"
 
 int sysfs_write(const char *path, const char *value)
@@ -30,45 +30,19 @@ int sysfs_write(const char *path, const char *value)
 
 int sysfs_read_line(const char *path, char **ret)
 {
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
-	_cleanup_(freep) char *line = NULL;
-	size_t cap = 0;
-
-	if (!f)
-		return negative_errno();
-	errno = 0;
-	if (getline(&line, &cap, f) < 0)
-		return errno ? -errno : -ENODATA;
-	line[strcspn(line, "\n")] = '\0';
-	*ret = TAKE_PTR(line);
-	return 0;
+	return file_read_line(path, FILE_KERNEL, ret);
 }
 
 int sysfs_read_link_name(const char *path, char **ret)
 {
 	_cleanup_(freep) char *target = NULL;
-	size_t size = 256;
 	const char *base;
 	char *name;
+	int r;
 
-	/* readlink does not say when it truncated: grow until the target fits */
-	for (;;) {
-		ssize_t n;
-
-		target = malloc(size);
-		if (!target)
-			return -ENOMEM;
-		n = readlink(path, target, size);
-		if (n < 0)
-			return negative_errno();
-		if ((size_t)n < size) {
-			target[n] = '\0';
-			break;
-		}
-		free(target);
-		target = NULL;
-		size *= 2;
-	}
+	r = file_read_link(path, &target);
+	if (r < 0)
+		return r;
 	base = strrchr(target, '/');
 	name = strdup(base ? base + 1 : target);
 	if (!name)

@@ -15,7 +15,10 @@
 /* Writes value to path (absolute, already under the root). Returns 0 or -errno; logs nothing. */
 int sysfs_write(const char *path, const char *value);
 
-/* Reads the first line of path into a malloc'd string without the newline. 0 or -errno. */
+/*
+ * The first line of a sysfs or procfs attribute: file_read_line() with
+ * FILE_KERNEL, so the same rule (an empty file is -ENODATA, "\n" is "").
+ */
 int sysfs_read_line(const char *path, char **ret);
 
 /* The basename of the symlink at path ("vfio-pci" for .../driver), or -ENOENT when absent. */

@@ -99,23 +99,21 @@ static void wait_udev_queue(const struct igd_ctx *ctx, unsigned timeout_ms)
 		igd_log_errno(ctx, LOG_WARNING, r, "Cannot look at udev's event queue: %m; binding anyway.");
 }
 
-/* A group member that does not stop a [vfio] device from being passed through alone. */
-static bool in_group_ok(const struct pci_device *o, const struct igd_config *cfg)
+/* What shares a [vfio] device's group without stopping it: other [vfio] devices, what the host does not use. */
+static struct group_filter in_group_ok(const struct igd_config *cfg)
 {
-	return o->is_bridge || addr_list_contains(&cfg->vfio_devices, &o->addr) ||
-	       !pci_device_used_by_host(o, 0);
+	return (struct group_filter){ .except = cfg->vfio_devices.v,
+				      .n_except = cfg->vfio_devices.n,
+				      .host_used = true };
 }
 
 static void describe_group_others(const struct snapshot *snap, const struct pci_device *d,
 				  const struct igd_config *cfg, FILE *m)
 {
+	const struct group_filter ok = in_group_ok(cfg);
 	bool first = true;
 
-	for (size_t j = 0; j < snap->n_devices; j++) {
-		const struct pci_device *o = &snap->devices[j];
-
-		if (o == d || o->iommu_group != d->iommu_group || in_group_ok(o, cfg))
-			continue;
+	for (const struct pci_device *o = NULL; (o = snapshot_group_next_other(snap, d, &ok, o));) {
 		fprintf(m, "%s%s (%s%s%s)", first ? "" : ", ", PCI_ADDR_STR(&o->addr),
 			o->driver ? o->driver : "no driver", o->n_netdevs ? ", " : "",
 			o->n_netdevs ? o->netdevs[0].name : "");
@@ -125,9 +123,7 @@ static void describe_group_others(const struct snapshot *snap, const struct pci_
 
 static size_t count_others(const struct snapshot *snap, const struct pci_device *d)
 {
-	size_t n = snapshot_group_size(snap, d->iommu_group);
-
-	return n ? n - 1 : 0;
+	return snapshot_group_others(snap, d, NULL);
 }
 
 /* Fills the "after" half of the result from a fresh snapshot; returns the number of problems. */

@@ -3,6 +3,7 @@
 #include <systemd/sd-journal.h>
 
 #include "core/lock.h"
+#include "core/parse.h"
 #include "core/sysfs.h"
 #include "engine/engine.h"
 #include "engine/vfio.h"
@@ -19,18 +20,12 @@ static const char *const phase_names[] = {
 
 int hook_vmid_parse(const char *s, uint32_t *ret)
 {
-	unsigned long v = 0;
+	unsigned v;
 
-	if (!s || s[0] < '1' || s[0] > '9' || strlen(s) > 9)
+	/* no leading zero: Proxmox never writes one, and "0100" is not VM 100 */
+	if (!s || s[0] < '1' || s[0] > '9' || safe_atou(s, &v) < 0 || v < VMID_MIN || v > VMID_MAX)
 		return -EINVAL;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v < VMID_MIN || v > VMID_MAX)
-		return -EINVAL;
-	*ret = (uint32_t)v;
+	*ret = v;
 	return 0;
 }
 
@@ -238,16 +233,9 @@ static size_t keep_multifunction_with_slot(const struct igd_ctx *ctx, const stru
 		const struct pci_addr *a = &l->v[i];
 		const struct pci_device *self = snapshot_find(snap, a), *stays = NULL;
 
-		/* the header type the snapshot read with libpci */
-		if (self && pci_device_multifunction(self) == 1)
-			for (size_t j = 0; j < snap->n_devices && !stays; j++) {
-				const struct pci_device *d = &snap->devices[j];
-
-				if (d->addr.domain == a->domain && d->addr.bus == a->bus &&
-				    d->addr.dev == a->dev && !pci_addr_equal(&d->addr, a) &&
-				    !addr_list_contains(l, &d->addr))
-					stays = d;
-			}
+		/* split_predict's rule, on the header type the snapshot read with libpci */
+		if (self)
+			stays = split_staying_sibling(snap, self, l->v, l->n);
 		if (!stays) {
 			l->v[kept++] = *a;
 			continue;

@@ -132,6 +132,60 @@ static void refuse_group(const struct igd_ctx *ctx, uint32_t vmid, const char *m
 			  vmid, mine, n_mine == 1 ? "shares" : "share", group, others);
 }
 
+/* The passed devices of d's group, d among them, in address order: "00:1f.3 (Audio) and ...". */
+static char *describe_mine(const struct snapshot *snap, const struct pci_device *d,
+			   const struct pci_addr *passed, size_t n, size_t *ret_n)
+{
+	_cleanup_(freep) char *mine = NULL;
+	size_t len = 0, n_mine = 0;
+	FILE *m = open_memstream(&mine, &len);
+
+	if (!m)
+		return NULL;
+	for (size_t j = 0; j < snap->n_devices; j++) {
+		const struct pci_device *x = &snap->devices[j];
+
+		if (x->iommu_group == d->iommu_group && is_in(&x->addr, passed, n))
+			fprintf(m, "%s%s (%s)", n_mine++ ? " and " : "", PCI_ADDR_STR(&x->addr),
+				x->device_name);
+	}
+	if (fclose(m) != 0)
+		return NULL;
+	*ret_n = n_mine;
+	return TAKE_PTR(mine);
+}
+
+/* d's group refused (1), or not (0); -ENOMEM. */
+static int check_group(const struct igd_ctx *ctx, const struct snapshot *snap, uint32_t vmid,
+		       const struct hostpci_choices *c, const struct pci_device *d,
+		       const struct pci_addr *passed, size_t n)
+{
+	/* what Proxmox would take from the host: the others it uses, this VM's devices aside */
+	const struct group_filter host = { .except = passed, .n_except = n, .host_used = true, .vmid = vmid };
+	_cleanup_(freep) char *mine = NULL, *list = NULL;
+	size_t len = 0, n_mine = 0, count = 0;
+	FILE *o;
+
+	if (snapshot_group_others(snap, d, &host) == 0)
+		return 0;
+	o = open_memstream(&list, &len);
+	if (!o)
+		return -ENOMEM;
+	for (const struct pci_device *x = NULL; (x = snapshot_group_next_other(snap, d, &host, x));) {
+		if (count++)
+			fputs(", ", o);
+		describe(o, x, vmid);
+	}
+	if (fclose(o) != 0)
+		return -ENOMEM;
+	mine = describe_mine(snap, d, passed, n, &n_mine);
+	if (!mine)
+		return -ENOMEM;
+	refuse_group(ctx, vmid, mine, n_mine, d->iommu_group, list, count,
+		     group_gets_bound(snap, c, d->iommu_group));
+	return 1;
+}
+
 size_t hook_check_isolation(const struct igd_ctx *ctx, const struct snapshot *snap, uint32_t vmid,
 			    const struct hostpci_choices *c)
 {
@@ -143,10 +197,8 @@ size_t hook_check_isolation(const struct igd_ctx *ctx, const struct snapshot *sn
 	/* one message per group: the passed devices in it and the host devices they would take */
 	for (size_t i = 0; i < n; i++) {
 		const struct pci_device *d = snapshot_find(snap, &passed[i]);
-		_cleanup_(freep) char *mine = NULL, *others = NULL;
-		size_t len_m = 0, len_o = 0, n_mine = 0, count = 0;
 		bool seen = false;
-		FILE *m, *o;
+		int r;
 
 		if (!d || d->iommu_group == IOMMU_GROUP_NONE)
 			continue;
@@ -156,38 +208,10 @@ size_t hook_check_isolation(const struct igd_ctx *ctx, const struct snapshot *sn
 		}
 		if (seen)
 			continue;
-		m = open_memstream(&mine, &len_m);
-		o = open_memstream(&others, &len_o);
-		if (!m || !o) {
-			if (m)
-				fclose(m);
-			if (o)
-				fclose(o);
+		r = check_group(ctx, snap, vmid, c, d, passed, n);
+		if (r < 0)
 			return problems + 1;
-		}
-		for (size_t j = 0; j < snap->n_devices; j++) {
-			const struct pci_device *x = &snap->devices[j];
-
-			if (x->iommu_group != d->iommu_group)
-				continue;
-			if (is_in(&x->addr, passed, n)) {
-				fprintf(m, "%s%s (%s)", n_mine++ ? " and " : "", PCI_ADDR_STR(&x->addr),
-					x->device_name);
-				continue;
-			}
-			if (x->is_bridge || !pci_device_used_by_host(x, vmid))
-				continue;
-			if (count++)
-				fputs(", ", o);
-			describe(o, x, vmid);
-		}
-		fclose(m);
-		fclose(o);
-		if (!count)
-			continue;
-		problems++;
-		refuse_group(ctx, vmid, mine, n_mine, d->iommu_group, others, count,
-			     group_gets_bound(snap, c, d->iommu_group));
+		problems += (size_t)r;
 	}
 	return problems;
 }

@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -8,26 +7,11 @@
 
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "core/parse.h"
 #include "core/sysfs.h"
 #include "pve/pci_reservations.h"
 
 #define RESERVATIONS "/run/qemu-server/pci-id-reservations"
-
-/* A decimal number of 1..19 digits; 0 or -EINVAL. */
-static int parse_decimal(const char *s, size_t len, uint64_t *ret)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > 19)
-		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 10 + (uint64_t)(s[i] - '0');
-	}
-	*ret = v;
-	return 0;
-}
 
 /* "0000:00:1f.3 101 pid:4242": the line qemu-server's reader matches, exactly one space apart. */
 static int parse_line(char *line, struct pci_reservation *ret)
@@ -46,7 +30,7 @@ static int parse_line(char *line, struct pci_reservation *ret)
 	*kind++ = '\0';
 	if (pci_addr_parse(id, PCI_ADDR_LONG_DOMAIN, &ret->addr) < 0)
 		return -EINVAL;
-	if (parse_decimal(vmid, strlen(vmid), &v) < 0 || v > UINT32_MAX)
+	if (safe_atou64(vmid, &v) < 0 || v > UINT32_MAX)
 		return -EINVAL;
 	ret->vmid = (uint32_t)v;
 	colon = strchr(kind, ':');
@@ -58,7 +42,7 @@ static int parse_line(char *line, struct pci_reservation *ret)
 		ret->by_pid = false;
 	else
 		return -EINVAL;
-	return parse_decimal(colon + 1, strlen(colon + 1), &ret->value);
+	return safe_atou64(colon + 1, &ret->value);
 }
 
 /* argv[0] as qemu-server's parse_cmdline wants it: ends in "kvm", or its last part is "qemu-*". */
@@ -106,7 +90,7 @@ bool pci_reservations_vm_runs(const struct igd_ctx *ctx, uint32_t vmid, uint64_t
 
 	if (!pidfile || !cmdpath || file_read_line(pidfile, FILE_NOFOLLOW, &line) < 0)
 		return false;
-	if (parse_decimal(line, strlen(line), &v) < 0 || v != pid)
+	if (safe_atou64(line, &v) < 0 || v != pid)
 		return false;
 	f = fopen(cmdpath, "re");
 	if (!f || qemu_pidfile(f, &value) < 0 || !value)

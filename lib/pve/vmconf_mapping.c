@@ -20,6 +20,7 @@
 
 #include "core/fileio.h"
 #include "core/macro.h"
+#include "core/parse.h"
 #include "core/sysfs.h"
 #include "pve/vmconf.h"
 #include "pve/vmconf_internal.h"
@@ -117,14 +118,8 @@ static void map_reader_reset(struct map_reader *m)
 /* An iommugroup= value: a decimal integer. */
 static int parse_group(const char *v, int *ret, char **what)
 {
-	char *end;
-	long g;
-
-	errno = 0;
-	g = strtol(v, &end, 10);
-	if (errno || end == v || *end || g < 0 || g > INT32_MAX)
+	if (safe_atoi(v, ret) < 0)
 		return vmc_bad(what, "invalid iommugroup '%s'", v);
-	*ret = (int)g;
 	return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/parse.h"
 #include "topology/blk_internal.h"
 
 static bool is_octal(char c)
@@ -51,7 +52,6 @@ int blk_parse_mountinfo_line(char *line, struct blk_mount *ret)
 {
 	char *save = NULL, *f[5], *fstype, *source, *w;
 	unsigned major, minor;
-	char end;
 
 	for (size_t i = 0; i < ELEMENTSOF(f); i++)
 		if (!(f[i] = strtok_r(i ? NULL : line, " \n", &save)))
@@ -60,7 +60,7 @@ int blk_parse_mountinfo_line(char *line, struct blk_mount *ret)
 		;
 	fstype = strtok_r(NULL, " \n", &save);
 	source = strtok_r(NULL, " \n", &save);
-	if (!w || !fstype || !source || sscanf(f[2], "%u:%u%c", &major, &minor, &end) != 2)
+	if (!w || !fstype || !source || parse_devnum(f[2], &major, &minor) < 0)
 		return 0;
 	unescape_octal(f[4]);
 	unescape_octal(source);

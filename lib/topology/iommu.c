@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "core/macro.h"
+#include "core/sysfs.h"
 #include "topology/iommu.h"
 
 const char *iommu_cmdline_word(const char *cmdline)
@@ -31,20 +32,11 @@ const char *iommu_cmdline_word(const char *cmdline)
 char *iommu_read_cmdline(const struct igd_ctx *ctx)
 {
 	_cleanup_(freep) char *path = igd_path(ctx, "/proc/cmdline");
-	_cleanup_(fclosep) FILE *f = NULL;
 	char *line = NULL;
-	size_t cap = 0;
 
-	if (!path)
+	/* missing, unreadable and empty alike: no command line to read words from */
+	if (!path || sysfs_read_line(path, &line) < 0)
 		return NULL;
-	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	if (getline(&line, &cap, f) < 0) {
-		free(line);
-		return NULL;
-	}
-	line[strcspn(line, "\n")] = '\0';
 	return line;
 }
 

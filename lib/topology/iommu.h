@@ -11,7 +11,7 @@
 /* The words that enable an IOMMU on the kernel command line, or NULL. Pure. */
 const char *iommu_cmdline_word(const char *cmdline);
 
-/* The first line of /proc/cmdline (under ctx's root), malloc'd; NULL when unreadable. */
+/* The first line of /proc/cmdline (under ctx's root), malloc'd; NULL when missing, unreadable or empty. */
 char *iommu_read_cmdline(const struct igd_ctx *ctx);
 
 /*

@@ -1,41 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <ctype.h>
 #include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/parse.h"
 #include "core/sysfs.h"
 #include "topology/proc_fds.h"
 
-static bool all_digits(const char *s)
+/* A pid directory of /proc, or the VMID of a pid file: a decimal number and nothing else. */
+static bool is_number(const char *s)
 {
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
+	unsigned v;
 
-/* The target of the link at path, malloc'd, never truncated. 0 or -errno. */
-static int read_link(const char *path, char **ret)
-{
-	for (size_t size = 128;; size *= 2) {
-		_cleanup_(freep) char *buf = malloc(size);
-		ssize_t n;
-
-		if (!buf)
-			return -ENOMEM;
-		n = readlink(path, buf, size);
-		if (n < 0)
-			return -errno;
-		if ((size_t)n < size) {
-			buf[n] = '\0';
-			*ret = TAKE_PTR(buf);
-			return 0;
-		}
-	}
+	return safe_atou(s, &v) == 0;
 }
 
 int proc_fds_foreach(const struct igd_ctx *ctx, const char *pid, int (*fn)(const char *target, void *userdata),
@@ -58,7 +36,7 @@ int proc_fds_foreach(const struct igd_ctx *ctx, const char *pid, int (*fn)(const
 			continue;
 		if (asprintf(&link, "%s/%s", fddir, de->d_name) < 0)
 			return -ENOMEM;
-		r = read_link(link, &target);
+		r = file_read_link(link, &target);
 		if (r == -ENOMEM)
 			return r;
 		if (r < 0)
@@ -84,7 +62,7 @@ int proc_pids_foreach(const struct igd_ctx *ctx, int (*fn)(const char *pid, void
 	while ((de = readdir(d))) {
 		int r;
 
-		if (!all_digits(de->d_name))
+		if (!is_number(de->d_name))
 			continue;
 		r = fn(de->d_name, userdata);
 		if (r < 0)
@@ -98,27 +76,25 @@ static int read_pid_file(const char *dir, const char *name, unsigned *ret_vmid, 
 {
 	_cleanup_(freep) char *stem = NULL, *path = NULL, *content = NULL;
 	size_t len = strlen(name);
-	long pid;
-	char *end;
+	unsigned vmid;
+	int pid;
 
 	if (len < 5 || strcmp(name + len - 4, ".pid") != 0)
 		return -ENOENT;
 	stem = strndup(name, len - 4);
 	if (!stem)
 		return -ENOMEM;
-	if (!all_digits(stem) || len - 4 > 9)
+	if (len - 4 > 9 || safe_atou(stem, &vmid) < 0)
 		return -ENOENT;
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		return -ENOMEM;
 	/* a FIFO or a link there must not block or mislead: skipped like an unreadable file */
 	if (file_read_line(path, FILE_NOFOLLOW, &content) < 0)
 		return -ENOENT;
-	errno = 0;
-	pid = strtol(content, &end, 10);
-	if (errno != 0 || end == content || *end != '\0' || pid <= 0 || pid > INT32_MAX)
+	if (safe_atoi(content, &pid) < 0 || pid == 0)
 		return -ENOENT;
-	*ret_vmid = (unsigned)strtoul(stem, NULL, 10);
-	*ret_pid = (int)pid;
+	*ret_vmid = vmid;
+	*ret_pid = pid;
 	return 0;
 }
 

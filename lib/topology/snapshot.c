@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/parse.h"
 #include "topology/snapshot_internal.h"
 #include "topology/vfio_holders.h"
 
@@ -129,18 +130,15 @@ int snap_log_oom(const struct igd_ctx *ctx)
 /* "7" -> 7; anything else is reported and taken as no group. */
 static int parse_group(const struct igd_ctx *ctx, const struct pci_addr *a, const char *s)
 {
-	char *end;
-	long v;
+	int v;
 
 	if (!s)
 		return IOMMU_GROUP_NONE;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > INT_MAX) {
+	if (safe_atoi(s, &v) < 0) {
 		log_warning(ctx, "%s: unexpected IOMMU group name '%s', ignored", PCI_ADDR_STR(a), s);
 		return IOMMU_GROUP_NONE;
 	}
-	return (int)v;
+	return v;
 }
 
 static void pci_device_done(struct pci_device *d)
@@ -425,17 +423,6 @@ const struct pci_device *snapshot_find(const struct snapshot *snap, const struct
 	return bsearch(&key, snap->devices, snap->n_devices, sizeof(*snap->devices), cmp_device);
 }
 
-size_t snapshot_group_size(const struct snapshot *snap, int group)
-{
-	size_t n = 0;
-
-	if (group == IOMMU_GROUP_NONE)
-		return 0;
-	for (size_t i = 0; i < snap->n_devices; i++)
-		n += snap->devices[i].iommu_group == group;
-	return n;
-}
-
 bool pci_device_uses_storage(const struct pci_device *d)
 {
 	for (size_t i = 0; i < d->n_blockdevs; i++)
@@ -473,52 +460,6 @@ struct pci_device *snap_owner(const struct snap_build *b, const char *path)
 			best_len = len;
 		}
 	return best;
-}
-
-int snap_read_line(const char *path, char **ret)
-{
-	_cleanup_(fclosep) FILE *f = fopen(path, "re");
-	_cleanup_(freep) char *line = NULL;
-	size_t size = 0;
-	ssize_t n;
-
-	if (!f)
-		return negative_errno();
-	errno = 0;
-	n = getline(&line, &size, f);
-	if (n < 0) {
-		if (ferror(f))
-			return negative_errno();
-		/* An empty file. */
-		free(line);
-		line = strdup("");
-		if (!line)
-			return -ENOMEM;
-		n = 0;
-	}
-	if (n > 0 && line[n - 1] == '\n')
-		line[n - 1] = '\0';
-	*ret = TAKE_PTR(line);
-	return 0;
-}
-
-int snap_readlink(const char *path, char **ret)
-{
-	for (size_t size = 128;; size *= 2) {
-		_cleanup_(freep) char *buf = malloc(size);
-		ssize_t n;
-
-		if (!buf)
-			return -ENOMEM;
-		n = readlink(path, buf, size);
-		if (n < 0)
-			return negative_errno();
-		if ((size_t)n < size) {
-			buf[n] = '\0';
-			*ret = TAKE_PTR(buf);
-			return 0;
-		}
-	}
 }
 
 const char *snap_basename(const char *path)

@@ -66,8 +66,44 @@ int snapshot_read(const struct igd_ctx *ctx, struct snapshot *ret);
 void snapshot_done(struct snapshot *snap);
 
 const struct pci_device *snapshot_find(const struct snapshot *snap, const struct pci_addr *a);
-/* Number of devices in the group (0 for IOMMU_GROUP_NONE). */
+/* Number of devices in the group, bridges included (0 for IOMMU_GROUP_NONE). group.c. */
 size_t snapshot_group_size(const struct snapshot *snap, int group);
+
+/*
+ * The other devices of dev's IOMMU group: one definition for the boot
+ * program's verification, the hook's isolation check and `check` (group.c).
+ *
+ * Never counted: dev itself, and a PCI bridge (a device with a secondary
+ * bus, is_bridge). A bridge is not passed through: vfio-pci does not take
+ * one and Proxmox skips bridges when it binds a group to vfio-pci; and it
+ * does no DMA of its own: what reaches memory through it comes from the
+ * devices behind it, which are in the snapshot and counted in their own
+ * right. So a device alone with a bridge in its group is alone. A device
+ * without a group (no IOMMU) has no others.
+ *
+ * filter (NULL: every other device) narrows them down:
+ * - except: devices that go with dev (passed to the same VM, or [vfio]
+ *   devices bound together with it) are not counted;
+ * - host_used: only devices pci_device_used_by_host(o, vmid) counts.
+ * "Isolated" is: no others under a filter with host_used.
+ */
+struct group_filter {
+	const struct pci_addr *except;
+	size_t n_except;
+	bool host_used;
+	uint32_t vmid; /* for host_used: this VM holding a device is not the host using it; 0: any VM is */
+};
+
+/* The number of others. */
+size_t snapshot_group_others(const struct snapshot *snap, const struct pci_device *dev,
+			     const struct group_filter *filter);
+/*
+ * The others one by one, in address order: the first after prev (NULL: the
+ * first of all), NULL after the last. Pointers into snap; nothing allocated.
+ */
+const struct pci_device *snapshot_group_next_other(const struct snapshot *snap, const struct pci_device *dev,
+						   const struct group_filter *filter,
+						   const struct pci_device *prev);
 
 /* A block device of d is used (mounted, swap, root, a stack, a pool, a VM) or its use cannot be read. */
 bool pci_device_uses_storage(const struct pci_device *d);

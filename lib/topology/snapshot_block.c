@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "core/parse.h"
+#include "core/sysfs.h"
 #include "topology/blk_internal.h"
 
 void snap_blockdev_done(struct blockdev_info *bd)
@@ -140,10 +142,10 @@ static int read_devnum(const char *dir, struct blk *x)
 
 	if (asprintf(&path, "%s/dev", dir) < 0)
 		return -ENOMEM;
-	r = snap_read_line(path, &s);
+	r = sysfs_read_line(path, &s);
 	if (r == -ENOMEM)
 		return r;
-	x->has_devnum = r >= 0 && sscanf(s, "%u:%u", &x->major, &x->minor) == 2;
+	x->has_devnum = r >= 0 && parse_devnum(s, &x->major, &x->minor) == 0;
 	return 0;
 }
 

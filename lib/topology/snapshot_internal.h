@@ -25,10 +25,6 @@ struct snap_build {
  */
 struct pci_device *snap_owner(const struct snap_build *b, const char *path);
 
-/* The first line of path, without its newline, malloc'd. 0 or -errno. */
-int snap_read_line(const char *path, char **ret);
-/* The target of the symlink at path, malloc'd, never truncated. 0 or -errno. */
-int snap_readlink(const char *path, char **ret);
 /* The last component of path ("" for a path ending in '/'). */
 const char *snap_basename(const char *path);
 int snap_log_oom(const struct igd_ctx *ctx);

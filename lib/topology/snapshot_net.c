@@ -10,6 +10,9 @@
 #include <net/if.h>
 #include <string.h>
 
+#include "core/fileio.h"
+#include "core/parse.h"
+#include "core/sysfs.h"
 #include "topology/snapshot_internal.h"
 
 void snap_netdev_done(struct netdev_info *n)
@@ -29,7 +32,7 @@ static int read_optional(const char *dir, const char *attr, char **ret)
 	*ret = NULL;
 	if (asprintf(&path, "%s/%s", dir, attr) < 0)
 		return -ENOMEM;
-	r = snap_read_line(path, ret);
+	r = sysfs_read_line(path, ret);
 	return r == -ENOMEM ? r : 0;
 }
 
@@ -41,7 +44,7 @@ static int read_master(const char *dir, char **ret)
 	*ret = NULL;
 	if (asprintf(&path, "%s/master", dir) < 0)
 		return -ENOMEM;
-	r = snap_readlink(path, &target);
+	r = file_read_link(path, &target);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) /* not a port of anything */
@@ -55,6 +58,7 @@ static int netdev_read(const char *dir, const char *name, struct netdev_info *re
 {
 	_cleanup_(snap_netdev_done) struct netdev_info n = {};
 	_cleanup_(freep) char *flags = NULL, *carrier = NULL;
+	unsigned fl;
 	int r;
 
 	n.name = strdup(name);
@@ -71,7 +75,7 @@ static int netdev_read(const char *dir, const char *name, struct netdev_info *re
 	if (r < 0)
 		return r;
 	/* flags is "0x1003": IFF_UP means the host configured the interface up. */
-	n.admin_up = flags && (strtoul(flags, NULL, 16) & IFF_UP);
+	n.admin_up = flags && safe_atou_base(flags, 16, &fl) == 0 && (fl & IFF_UP);
 	n.carrier = carrier && strcmp(carrier, "1") == 0;
 	*ret = n;
 	n = (struct netdev_info){};

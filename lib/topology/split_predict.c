@@ -51,21 +51,36 @@ static bool listed(const struct pci_addr *functions, size_t n, const struct pci_
 	return false;
 }
 
+const struct pci_device *split_staying_sibling(const struct snapshot *snap, const struct pci_device *d,
+					       const struct pci_addr *removed, size_t n)
+{
+	if (pci_device_multifunction(d) != 1)
+		return NULL;
+	for (size_t j = 0; j < snap->n_devices; j++) {
+		const struct pci_device *s = &snap->devices[j];
+
+		if (s != d && same_slot(&s->addr, &d->addr) && !listed(removed, n, &s->addr))
+			return s;
+	}
+	return NULL;
+}
+
 /*
  * The function of i's slot the alias search finds first when i is found again:
  * it walks the bus's devices in the order they were added, so the functions
  * that stayed (added at boot) come before those found again earlier in this
  * rescan. SIZE_MAX: none is present.
  */
-static size_t first_present_sibling(const struct snapshot *snap, const bool *removed, size_t i)
+static size_t first_present_sibling(const struct snapshot *snap, const struct pci_addr *functions,
+				    size_t n, const bool *removed, size_t i)
 {
-	for (int pass = 0; pass < 2; pass++)
-		for (size_t j = 0; j < snap->n_devices; j++) {
-			bool present = pass == 0 ? !removed[j] : removed[j] && j < i;
+	const struct pci_device *stays = split_staying_sibling(snap, &snap->devices[i], functions, n);
 
-			if (j != i && present && same_slot(&snap->devices[j].addr, &snap->devices[i].addr))
-				return j;
-		}
+	if (stays)
+		return (size_t)(stays - snap->devices);
+	for (size_t j = 0; j < i; j++)
+		if (removed[j] && same_slot(&snap->devices[j].addr, &snap->devices[i].addr))
+			return j;
 	return SIZE_MAX;
 }
 
@@ -75,7 +90,8 @@ static size_t first_present_sibling(const struct snapshot *snap, const bool *rem
  * snapshot's order) and joins the group of a present function of its slot when
  * its multi-function bit is set. joins[i]: that function's index, or SIZE_MAX.
  */
-static void simulate(const struct snapshot *snap, const bool *removed, size_t *parent, size_t *joins)
+static void simulate(const struct snapshot *snap, const struct pci_addr *functions, size_t n,
+		     const bool *removed, size_t *parent, size_t *joins)
 {
 	for (size_t i = 0; i < snap->n_devices; i++) {
 		parent[i] = i;
@@ -97,7 +113,7 @@ static void simulate(const struct snapshot *snap, const bool *removed, size_t *p
 
 		if (!removed[i] || pci_device_multifunction(d) != 1)
 			continue;
-		joins[i] = first_present_sibling(snap, removed, i);
+		joins[i] = first_present_sibling(snap, functions, n, removed, i);
 		if (joins[i] != SIZE_MAX)
 			unite(parent, joins[i], i);
 	}
@@ -158,7 +174,7 @@ int split_predict(const struct snapshot *snap, const struct pci_addr *functions,
 	}
 	for (size_t i = 0; i < snap->n_devices; i++)
 		removed[i] = listed(functions, n, &snap->devices[i].addr);
-	simulate(snap, removed, parent, joins);
+	simulate(snap, functions, n, removed, parent, joins);
 
 	for (size_t k = 0; k < n; k++) {
 		ssize_t i = index_of(snap, &functions[k]);

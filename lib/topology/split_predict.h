@@ -47,3 +47,14 @@ void split_prediction_done(struct split_prediction *p);
 
 /* The function's multi-function bit, from its header type: 1 set, 0 clear, -1 unknown. */
 int pci_device_multifunction(const struct pci_device *d);
+
+/*
+ * The rule above for one function d that is removed and found again while
+ * the functions listed in removed[] (d among them) are gone: when d's
+ * multi-function bit is set and a function of its slot stays (is not
+ * listed), the first such function in address order, whose IOMMU group d
+ * joins; else NULL. split_predict() uses it; so does the hook's reset, to
+ * leave out a function that would join a sibling's group.
+ */
+const struct pci_device *split_staying_sibling(const struct snapshot *snap, const struct pci_device *d,
+					       const struct pci_addr *removed, size_t n);

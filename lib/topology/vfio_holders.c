@@ -4,32 +4,22 @@
  * /dev/vfio/<group> open (found in <root>/proc/PID/fd), and the Proxmox VMID
  * whose <root>/run/qemu-server/VMID.pid names that process.
  */
-#include <ctype.h>
 #include <string.h>
 
+#include "core/parse.h"
 #include "topology/proc_fds.h"
 #include "topology/snapshot.h"
 #include "topology/vfio_holders.h"
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (!isdigit((unsigned char)*s))
-			return false;
-	return true;
-}
 
 /* The group number if the link target is /dev/vfio/N, else -1. */
 static int vfio_group_of_target(const char *target)
 {
 	const char *p = "/dev/vfio/";
+	int group;
 
-	if (strncmp(target, p, strlen(p)) != 0 || !all_digits(target + strlen(p)) ||
-	    strlen(target + strlen(p)) > 9)
+	if (strncmp(target, p, strlen(p)) != 0 || safe_atoi(target + strlen(p), &group) < 0)
 		return -1;
-	return atoi(target + strlen(p));
+	return group;
 }
 
 struct scan {
@@ -58,9 +48,12 @@ static int mark_target(const char *target, void *userdata)
 static int scan_process(const char *pid, void *userdata)
 {
 	const struct scan *all = userdata;
-	struct scan s = { .ctx = all->ctx, .snap = all->snap, .pid = atoi(pid) };
-	int r = proc_fds_foreach(s.ctx, pid, mark_target, &s);
+	struct scan s = { .ctx = all->ctx, .snap = all->snap };
+	int r;
 
+	if (safe_atoi(pid, &s.pid) < 0)
+		return 0; /* not a process: no pid that fits */
+	r = proc_fds_foreach(s.ctx, pid, mark_target, &s);
 	return r == -ENOMEM ? r : 0; /* gone, or not ours to read */
 }
 

@@ -114,6 +114,32 @@ START_TEST(quiet_prints_only_warnings_and_failures)
 }
 END_TEST
 
+/* A PCI bridge in a function's group is not another device: not listed, and alone with one is alone. */
+START_TEST(group_warning_leaves_bridges_aside)
+{
+	_cleanup_(freep) char *prog = tu_build_path("igd-regroup"),
+			      *conf = tu_path(root, "igd-regroup.conf");
+	_cleanup_(freep) char *out = NULL, *err = NULL;
+
+	ck_assert_int_eq(fixture_build(root,
+				       "device 0000:00:1c.0 8086:a33c class=060400 group=7 driver=pcieport bridge\n"
+				       "device 0000:00:1c.4 8086:a334 class=060400 group=9 driver=pcieport bridge\n"
+				       "device 0000:00:1f.0 8086:a306 class=060100 group=7\n"
+				       "device 0000:00:1f.3 8086:a348 class=040300 group=7 driver=snd_hda_intel\n"
+				       "device 0000:00:1f.4 8086:a323 class=0c0500 group=9 driver=i801_smbus\n"),
+			 0);
+	tu_write_file_mode(root, "igd-regroup.conf",
+			   "[regroup]\nfunctions = 0000:00:1f.3 0000:00:1f.4\n", 0644);
+	ck_assert_int_eq(tu_run((char *[]){ prog, "--root", root, "-c", conf, "check", NULL }, NULL,
+				&out, &err),
+			 0);
+	ck_assert_ptr_nonnull(strstr(out, "WARN group     0000:00:1f.3 still shares IOMMU group 7 with "
+					  "0000:00:1f.0 (no driver): run igd-regroup apply"));
+	ck_assert_ptr_null(strstr(out, "0000:00:1c.0 (pcieport)"));
+	ck_assert_ptr_null(strstr(out, "0000:00:1f.4 still shares"));
+}
+END_TEST
+
 /* check's boot-unit line with the fake systemd serving units[0..n). */
 static const struct check_item *boot_unit_with(const struct fake_unit *units, size_t n)
 {
@@ -304,6 +330,7 @@ static Suite *doctor_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, vfio_pci_at_boot);
 	tcase_add_test(tc, quiet_prints_only_warnings_and_failures);
+	tcase_add_test(tc, group_warning_leaves_bridges_aside);
 	tcase_add_test(tc, boot_unit_enabled_and_its_last_run);
 	tcase_add_test(tc, detect_adds_the_running_vpn_agents);
 	tcase_add_test(tc, vm_without_a_hookscript);

@@ -265,6 +265,32 @@ static void assert_fixture_splits(const char *name, const struct pci_addr *fns, 
 	tu_root_teardown(&root, &ctx, &logbuf);
 }
 
+/* The rule the hook's reset shares: which staying function of the slot a re-added one joins. */
+START_TEST(staying_sibling)
+{
+	struct pci_device v[6];
+	struct snapshot snap = { .devices = v, .n_devices = 6, .iommu_groups = true };
+	const struct pci_addr lpc_only[] = { FN(0) }, all[] = { FN(0), FN(3), FN(4), FN(5), FN(6) };
+	const struct pci_addr audio_lpc[] = { FN(3), FN(0) };
+
+	hp_devices(v, MF);
+	/* 1f.0 (bit set) reset alone: 1f.3 stays, first in address order */
+	ck_assert_ptr_eq(split_staying_sibling(&snap, &v[1], lpc_only, 1), &v[2]);
+	/* the whole slot reset: nothing stays */
+	ck_assert_ptr_null(split_staying_sibling(&snap, &v[1], all, 5));
+	/* both listed, list order does not matter: 1f.4 is the first that stays */
+	ck_assert_ptr_eq(split_staying_sibling(&snap, &v[1], audio_lpc, 2), &v[3]);
+	/* bit clear: a group of its own whatever stays */
+	ck_assert_ptr_null(split_staying_sibling(&snap, &v[3], lpc_only, 1));
+	/* unknown header type: no prediction, so no sibling */
+	v[1].header_type = -1;
+	ck_assert_ptr_null(split_staying_sibling(&snap, &v[1], lpc_only, 1));
+	/* the iGPU's slot has nobody else */
+	v[0].header_type = MF;
+	ck_assert_ptr_null(split_staying_sibling(&snap, &v[0], lpc_only, 1));
+}
+END_TEST
+
 START_TEST(seed_machines_split_completely)
 {
 	const struct pci_addr hp[] = { FN(0), FN(3), FN(4), FN(5), FN(6) };
@@ -292,6 +318,7 @@ static Suite *split_predict_suite(void)
 	tcase_add_test(tc, what_cannot_be_predicted_says_why);
 	tcase_add_test(tc, no_iommu_predicts_nothing);
 	tcase_add_test(tc, empty_list);
+	tcase_add_test(tc, staying_sibling);
 	tcase_add_test(tc, seed_machines_split_completely);
 	suite_add_tcase(s, tc);
 	return s;
