@@ -16,7 +16,8 @@ static const struct engine_step {
 	size_t figure; /* where its milliseconds go in the result ("lock 0, remove 5, ...") */
 	bool stops;    /* its failure stops the run */
 } steps[] = {
-	/* until the first write, a failing step stops the run */
+	/* Until the first write, a failing step stops the run. The lock is a
+	   step of its own so that the report's lock figure is the wait for it. */
 	{ "lock", step_lock, FIGURE(ms_lock), true },
 	{ "prepare", step_prepare, NO_FIGURE, true },
 	/* From the first removal on, every step runs whatever failed before it:

@@ -12,12 +12,16 @@
  *   verify     a fresh snapshot against what was asked (engine.c)
  *   hand-over  the NICs to igd-regroup-netnotify.service
  *
- * Each step is one function, step_NAME(run), in a file of its own
- * (step_*.c): it walks its part of the plan and, for each action, either
- * writes or -- in a dry run (run->dry) -- prints what it would write. So
- * `apply --dry-run` walks the very code that acts, and the wording of each
- * dry-run line sits next to the write it stands for. steps.c runs the list
- * and times each step.
+ * Each step is one function, step_NAME(run), that walks its part of the
+ * plan and, for each action, either writes or -- in a dry run (run->dry) --
+ * prints what it would write. So `apply --dry-run` walks the very code that
+ * acts, and the wording of each dry-run line sits next to the write it
+ * stands for. The files split by what must happen together, one job each:
+ * step_prepare.c (lock and prepare: everything before the first write,
+ * where a failure still leaves the host as it was), step_remove.c,
+ * step_rescan.c (the rescan and the waits that share its deadline),
+ * step_bind.c, engine.c (verify, with the result it fills),
+ * step_handover.c. steps.c runs the list and times each step.
  */
 #pragma once
 
