@@ -18,10 +18,8 @@
 #include "core/cli.h"
 #include "core/context.h"
 #include "engine/engine.h"
-#include "engine/plan.h"
 #include "pve/hook.h"
 #include "pve/hook_install.h"
-#include "topology/iommu.h"
 #include "topology/snapshot.h"
 
 enum { EXIT_OK = CLI_EXIT_OK, EXIT_FAIL = CLI_EXIT_FAIL, EXIT_USAGE = CLI_EXIT_USAGE };
@@ -202,33 +200,15 @@ static int cmd_check_bad_config(struct igd_ctx *ctx, bool quiet)
 	return EXIT_USAGE;
 }
 
+/* The steps apply runs, each printing what it would write: it fails where apply would stop. */
 static int cmd_apply_dry_run(struct igd_ctx *ctx, struct igd_config *cfg)
 {
-	struct snapshot snap = {};
-	struct plan plan = {};
-	int r, ret;
+	struct engine_options opts = { .functions = &cfg->functions, .dry_run = stdout };
+	_cleanup_(engine_result_done) struct engine_result res = {};
 
-	r = snapshot_read(ctx, &snap);
-	if (r < 0)
-		return EXIT_FAIL;
-	/* as apply: no plan without an IOMMU */
-	if ((cfg->functions.n || cfg->vfio_devices.n) && iommu_require(ctx, &snap) < 0) {
-		snapshot_done(&snap);
-		return EXIT_FAIL;
-	}
-	r = plan_build(cfg, &snap, &plan);
-	if (r < 0) {
-		igd_log_errno(ctx, LOG_ERR, r, "cannot build the plan: %m");
-		snapshot_done(&snap);
-		return EXIT_FAIL;
-	}
-	printf("Dry run: nothing is written.\n");
-	plan_print(stdout, &plan, cfg, ctx);
-	/* the dry run fails where apply would refuse */
-	ret = plan.n_refused || plan.n_missing_binds ? EXIT_FAIL : EXIT_OK;
-	plan_done(&plan);
-	snapshot_done(&snap);
-	return ret;
+	if (engine_run(ctx, cfg, &opts, &res) < 0)
+		return EXIT_FAIL; /* logged: snapshot, IOMMU, plan */
+	return engine_exit_status(&res);
 }
 
 static int cmd_apply(struct igd_ctx *ctx, struct igd_config *cfg)

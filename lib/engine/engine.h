@@ -4,8 +4,9 @@
  * rescan, remove in order, one rescan (always, once anything was removed),
  * wait for the functions and udev, then for udev's event queue to empty,
  * bind the [vfio] devices (saying which host driver the rescan gave them
- * to), verify with a fresh snapshot. Used by `igd-regroup apply` and by the
- * hook's reset.
+ * to), verify with a fresh snapshot, hand the network over. Used by
+ * `igd-regroup apply`, its dry run and the hook's reset. The steps are
+ * listed in steps.h.
  */
 #pragma once
 
@@ -57,14 +58,29 @@ struct engine_result {
 	uint64_t ms_lock, ms_remove, ms_rescan, ms_wait, ms_bind, ms_total;
 };
 
+/*
+ * Called for each action a step takes, in a run and in a dry run alike
+ * (which is how the tests show that both walk the same steps): the step
+ * ("remove"), the action ("remove") and the device it acts on, or NULL.
+ */
+typedef void (*engine_trace_fn)(void *userdata, const char *step, const char *action,
+				const struct pci_addr *a);
+
 struct engine_options {
 	const struct addr_list *functions; /* what to cycle: [regroup] functions or the hook's reset list */
 	unsigned lock_timeout_ms;          /* 0: LOCK_TIMEOUT_MS_DEFAULT */
+	/* A dry run: the same steps, each printing here what it would write
+	   instead of writing it (no lock either); NULL: a run. */
+	FILE *dry_run;
+	engine_trace_fn trace; /* may be NULL */
+	void *trace_userdata;
 };
 
 /*
  * Runs the engine. Returns 0 when it ran to a result (look at res->outcome;
- * messages logged) or -errno for a failure to even start (lock, snapshot).
+ * messages logged) or -errno for a failure to even start (lock, snapshot,
+ * IOMMU, plan). A dry run's outcome is the one the run would have before
+ * its first write: ok, nothing, refused, or failed for a missing [vfio] device.
  */
 int engine_run(const struct igd_ctx *ctx, const struct igd_config *cfg,
 	       const struct engine_options *opts, struct engine_result *res);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The plan: what an apply would do, computed from (config, snapshot) by
- * pure functions -- no I/O. `apply --dry-run` prints it; the executor
- * carries it out. A plan points into the snapshot it was built from, which
+ * pure functions -- no I/O. The engine's steps (steps.h) carry it out, or,
+ * for `apply --dry-run`, print it. A plan points into the snapshot it was built from, which
  * must outlive it.
  */
 #pragma once
@@ -72,7 +72,3 @@ const char *refusal_to_string(enum refusal r);
  * (VM 100, pid 4242)". malloc'd; NULL on ENOMEM.
  */
 char *plan_refusal_reason(const struct plan_function *f);
-
-/* The human-readable plan, as `apply --dry-run` shows it. */
-void plan_print(FILE *out, const struct plan *plan, const struct igd_config *cfg,
-		const struct igd_ctx *ctx);

@@ -600,6 +600,33 @@ START_TEST(dry_run_hp_writes_nothing)
 	assert_has(out, "  0000:00:1f.3 [8086:a348] Cannon Lake PCH cAVS  (now snd_hda_intel; bound after the rescan)\n");
 	assert_has(out, "Host network: eno1 (0000:00:1f.6) in vmbr0 is up and goes away with the removal; "
 			"afterwards igd-regroup-netnotify.service brings it back (reload networking.service netbird.service).\n");
+	/* the steps apply takes between the rescan and the bind, and the override the bind writes again */
+	_cleanup_(freep) char *waits = NULL;
+	ck_assert_int_ge(asprintf(&waits,
+				  "  0000:00:1f.6 will get a group of its own\n"
+				  "Then wait, within the same 2000 ms, for udev to finish with the re-added "
+				  "function(s) and name their interfaces.\n"
+				  "Before binding, wait up to 2000 ms for udev's event queue to empty "
+				  "(%s/run/udev/queue).\nBind to vfio-pci:\n",
+				  root),
+			 0);
+	assert_has(out, waits);
+	assert_has(out, "  (now snd_hda_intel; bound after the rescan)\n"
+			"The removal clears driver_override: after the rescan, vfio-pci is written to it again "
+			"for 0000:00:1f.0, 0000:00:1f.3.\nHost network: ");
+}
+END_TEST
+
+START_TEST(dry_run_stops_where_apply_stops_for_a_missing_vfio_device)
+{
+	build("hp-elitedesk-800-g4");
+	write_conf("[regroup]\nfunctions = 0000:00:1f.3\n[vfio]\ndevices = 0000:00:02.1\n");
+	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 1);
+	/* apply writes nothing here: the dry run shows no removal either */
+	ck_assert_str_eq(out, "Dry run: nothing is written.\n"
+			      "Stopped: a [vfio] device is not present; nothing would be written.\n"
+			      "  0000:00:02.1 missing: not present now\n");
+	ck_assert_str_eq(err, "");
 }
 END_TEST
 
@@ -625,6 +652,12 @@ START_TEST(dry_run_n100_has_no_network_step)
 	ck_assert_int_eq(RUN("--root", root, "--config", conf, "apply", "--dry-run"), 0);
 	assert_has(out, "  4. 0000:00:1f.5 ");
 	assert_has(out, "Host network: no configured function has an interface that is up; nothing to bring back.\n");
+	/* udev's wait for the re-added functions; no [vfio] device, so no wait for its queue */
+	assert_has(out,
+		   "  0000:00:1f.5 will get a group of its own\nThen wait, within the same 10000 ms, for udev "
+		   "to finish with the re-added function(s) and name their interfaces.\nHost network: ");
+	assert_lacks(out, "udev's event queue");
+	assert_lacks(out, "driver_override");
 }
 END_TEST
 
@@ -932,6 +965,7 @@ static Suite *cli_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, dry_run_hp_writes_nothing);
 	tcase_add_test(tc, dry_run_refuses_root_disk);
+	tcase_add_test(tc, dry_run_stops_where_apply_stops_for_a_missing_vfio_device);
 	tcase_add_test(tc, dry_run_n100_has_no_network_step);
 	tcase_add_test(tc, dry_run_esprimo);
 	tcase_add_test(tc, dry_run_nothing_configured);

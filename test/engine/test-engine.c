@@ -143,6 +143,12 @@ static void assert_autoprobe_untouched(void)
 	ck_assert_uint_eq(sim_count("autoprobe"), 0);
 }
 
+static void assert_starts(const char *text, const char *start)
+{
+	ck_assert_msg(text && strncmp(text, start, strlen(start)) == 0,
+		      "expected to start with '%s':\n%s", start, text ? text : "(null)");
+}
+
 static void assert_not_logged(const char *needle)
 {
 	ck_assert_msg(!tu_log_contains(&logbuf, needle), "not expected in the log: '%s'\nlog:\n%s",
@@ -759,6 +765,219 @@ START_TEST(concurrent_runs_serialize)
 }
 END_TEST
 
+/* ---- a dry run walks the steps of the run ---- */
+
+static void trace_line(void *userdata, const char *step, const char *action, const struct pci_addr *a)
+{
+	fprintf(userdata, "%s %s%s%s\n", step, action, a ? " " : "", a ? PCI_ADDR_STR(a) : "");
+}
+
+/*
+ * Runs the engine with every action traced, "STEP ACTION [ADDR]" a line;
+ * dry: a dry run, its output into *ret_out. Returns engine_run's value.
+ */
+static int run_traced(bool dry, char **ret_trace, char **ret_out)
+{
+	size_t tl = 0, ol = 0;
+	FILE *tf = open_memstream(ret_trace, &tl);
+	FILE *of = dry ? open_memstream(ret_out, &ol) : NULL;
+	struct engine_options o = { .functions = &cfg.functions,
+				    .lock_timeout_ms = 150,
+				    .dry_run = of,
+				    .trace = trace_line,
+				    .trace_userdata = tf };
+	int k;
+
+	ck_assert_ptr_nonnull(tf);
+	ck_assert(!dry || of);
+	engine_result_done(&res);
+	k = engine_run(ctx, &cfg, &o, &res);
+	ck_assert_int_eq(fclose(tf), 0);
+	if (of)
+		ck_assert_int_eq(fclose(of), 0);
+	return k;
+}
+
+/* A dry run on the tree, then the run: both walk the same actions; the dry run writes nothing. */
+static void assert_dry_run_then_run_agree(char **ret_trace, char **ret_out)
+{
+	_cleanup_(freep) char *before = tu_tree_digest(root);
+	_cleanup_(freep) char *after = NULL, *run_trace = NULL;
+	unsigned writes = sim_count("remove") + sim_count("rescan") + sim_count("probe"); /* the test's own */
+	enum engine_outcome dry_outcome;
+
+	ck_assert_int_eq(run_traced(true, ret_trace, ret_out), 0);
+	dry_outcome = res.outcome;
+	after = tu_tree_digest(root);
+	tu_assert_same_tree(before, after);
+	ck_assert_uint_eq(sim_count("remove") + sim_count("rescan") + sim_count("probe"), writes);
+
+	ck_assert_int_eq(run_traced(false, &run_trace, NULL), 0);
+	ck_assert_str_eq(*ret_trace, run_trace);
+	ck_assert_int_eq(res.outcome, dry_outcome);
+}
+
+static void assert_has(const char *hay, const char *needle)
+{
+	ck_assert_msg(hay && strstr(hay, needle), "expected '%s' in:\n%s", needle, hay ? hay : "(null)");
+}
+
+static void assert_lacks(const char *hay, const char *needle)
+{
+	ck_assert_msg(!hay || !strstr(hay, needle), "did not expect '%s' in:\n%s", needle, hay);
+}
+
+START_TEST(dry_run_walks_the_steps_of_the_run)
+{
+	_cleanup_(freep) char *trace = NULL, *out = NULL, *want = NULL, *queue = NULL;
+	size_t len = 0;
+	FILE *w = open_memstream(&want, &len);
+
+	assert_dry_run_then_run_agree(&trace, &out);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+
+	/* the steps in their order, from the config: what steps.h lists */
+	fprintf(w, "lock lock\nprepare record 0000:00:1f.6\n");
+	for (size_t i = 0; i < cfg.functions.n; i++)
+		fprintf(w, "remove remove %s\n", PCI_ADDR_STR(&cfg.functions.v[i]));
+	fprintf(w, "rescan rescan\nwait back\nwait udev\nwait queue\n");
+	for (size_t i = 0; i < cfg.vfio_devices.n; i++)
+		fprintf(w, "bind bind %s\n", PCI_ADDR_STR(&cfg.vfio_devices.v[i]));
+	fprintf(w, "verify verify\nhand-over notifier\n");
+	ck_assert_int_eq(fclose(w), 0);
+	ck_assert_str_eq(trace, want);
+
+	/* what the dry run shows of the udev waits and the override, the run did */
+	ck_assert_int_ge(asprintf(&queue,
+				  "Before binding, wait up to 2000 ms for udev's event queue to "
+				  "empty (%s/run/udev/queue).\nBind to vfio-pci:\n",
+				  root),
+			 0);
+	assert_has(out, "  0000:00:1f.6 will get a group of its own\n"
+			"Then wait, within the same 2000 ms, for udev to finish with the re-added "
+			"function(s) and name their interfaces.\n");
+	assert_has(out, queue);
+	assert_has(out,
+		   "  0000:00:1f.3 [8086:a348] Cannon Lake PCH cAVS  (now snd_hda_intel; bound after the rescan)\n"
+		   "The removal clears driver_override: after the rescan, vfio-pci is written to it "
+		   "again for 0000:00:1f.0, 0000:00:1f.3.\nHost network: eno1 (0000:00:1f.6) in vmbr0");
+	_cleanup_(freep) char *ov = root_file("sys/bus/pci/devices/0000:00:1f.3/driver_override");
+	ck_assert_str_eq(ov, "vfio-pci\n");
+
+	/* each figure of the report is one step's time, within the total */
+	ck_assert_uint_le(res.ms_lock + res.ms_remove + res.ms_rescan + res.ms_wait + res.ms_bind,
+			  res.ms_total);
+}
+END_TEST
+
+START_TEST(dry_run_and_run_stop_at_the_same_refusal)
+{
+	_cleanup_(freep) char *trace = NULL, *out = NULL;
+
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3 0000:00:17.0\n");
+	assert_dry_run_then_run_agree(&trace, &out);
+	ck_assert_int_eq(res.outcome, ENGINE_REFUSED);
+	/* prepare refused: no later step acted */
+	ck_assert_str_eq(trace, "lock lock\nprepare refuse 0000:00:17.0\n");
+	ck_assert_str_eq(out,
+			 "Dry run: nothing is written.\nRefused: nothing would be written.\n"
+			 "  0000:00:17.0 must not be removed: disk sda is used (LVM pve, /, /boot/efi, swap)\n");
+	ck_assert_uint_eq(sim_count("remove") + sim_count("rescan"), 0);
+}
+END_TEST
+
+START_TEST(dry_run_and_run_stop_for_a_missing_vfio_device)
+{
+	_cleanup_(freep) char *trace = NULL, *out = NULL;
+
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3\n[vfio]\ndevices = 0000:00:02.1\n");
+	assert_dry_run_then_run_agree(&trace, &out);
+	ck_assert_int_eq(res.outcome, ENGINE_FAILED);
+	ck_assert(res.untouched);
+	ck_assert_str_eq(trace, "lock lock\nprepare missing 0000:00:02.1\n");
+	ck_assert_str_eq(out, "Dry run: nothing is written.\n"
+			      "Stopped: a [vfio] device is not present; nothing would be written.\n"
+			      "  0000:00:02.1 missing: not present now\n");
+	assert_logged("[vfio] device 0000:00:02.1 is not present; nothing was changed.");
+	ck_assert_uint_eq(sim_count("remove"), 0);
+}
+END_TEST
+
+START_TEST(dry_run_shows_the_recovery_the_run_makes)
+{
+	_cleanup_(freep) char *p = tu_path(root, "sys/bus/pci/devices/0000:00:1f.3/remove");
+	_cleanup_(freep) char *trace = NULL, *out = NULL, *recovery = NULL;
+
+	/* an earlier run removed 1f.3 and died before its rescan */
+	ck_assert_int_eq(sysfs_write(p, "1"), 0);
+	assert_dry_run_then_run_agree(&trace, &out);
+	ck_assert_int_eq(res.outcome, ENGINE_OK);
+	ck_assert(res.recovery_rescan);
+	ck_assert_int_ge(asprintf(&recovery,
+				  "Recovery: 1 configured function(s) are missing (an earlier run "
+				  "stopped between remove and rescan): rescan %s/sys/bus/pci/rescan first.\n",
+				  root),
+			 0);
+	assert_has(out, recovery);
+	/* listed where it is removed, unnumbered: the others keep the numbers they had */
+	assert_has(out, "  1. 0000:00:1f.0 [8086:a306] Q370 Chipset LPC/eSPI Controller  group 7 (4 devices)  driver none\n"
+			"     0000:00:1f.3 missing now; removed once the recovery rescan brings it back\n"
+			"  2. 0000:00:1f.4 ");
+	assert_has(out, "wait up to 2000 ms for 5 function(s) to come back.\n");
+	assert_has(trace, "prepare recover\n");
+	assert_has(trace, "remove remove 0000:00:1f.3\n");
+	ck_assert(fn("0000:00:1f.3")->removed);
+}
+END_TEST
+
+START_TEST(dry_run_shows_the_autoprobe_repair)
+{
+	_cleanup_(freep) char *trace = NULL, *out = NULL, *line = NULL;
+
+	tu_write_file(root, "run/igd-regroup/autoprobe-held", "");
+	tu_write_file(root, "sys/bus/pci/drivers_autoprobe", "0\n");
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.4\n");
+	assert_dry_run_then_run_agree(&trace, &out);
+	ck_assert_int_ge(asprintf(&line,
+				  "Dry run: nothing is written.\nAutoprobe: an older igd-regroup left PCI "
+				  "driver autoprobing off (%s/run/igd-regroup/autoprobe-held): write 1 to "
+				  "%s/sys/bus/pci/drivers_autoprobe first.\n",
+				  root, root),
+			 0);
+	assert_starts(out, line);
+	assert_has(trace, "prepare autoprobe\n");
+	_cleanup_(freep) char *v = root_file("sys/bus/pci/drivers_autoprobe");
+	ck_assert_str_eq(v, "1\n");
+}
+END_TEST
+
+START_TEST(lock_failure_stops_before_prepare)
+{
+	_cleanup_(igd_lock_release) struct igd_lock held = IGD_LOCK_NULL;
+	_cleanup_(freep) char *trace = NULL;
+
+	ck_assert_int_eq(igd_lock_take(ctx, 100, &held), 0);
+	ck_assert_int_eq(run_traced(false, &trace, NULL), -ETIMEDOUT);
+	ck_assert_str_eq(trace, "lock lock\n");
+	ck_assert_uint_eq(sim_count("remove"), 0);
+}
+END_TEST
+
+START_TEST(failed_removal_still_rescans_and_binds)
+{
+	_cleanup_(freep) char *trace = NULL;
+
+	/* from the first removal on no step stops the run: the rescan must follow */
+	faults("remove@0000:00:1f.4=EIO");
+	ck_assert_int_eq(run_traced(false, &trace, NULL), 0);
+	ck_assert_int_eq(res.error, -EIO);
+	assert_has(trace, "remove remove 0000:00:1f.4\nrescan rescan\nwait back\nwait udev\nwait queue\n"
+			  "bind bind 0000:00:02.0\n");
+	assert_lacks(trace, "remove remove 0000:00:1f.5\n");
+	assert_has(trace, "verify verify\nhand-over notifier\n");
+}
+END_TEST
+
 static Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -815,6 +1034,17 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, lock_held_times_out);
 	tcase_add_test(tc, stale_lock_file_does_not_block);
 	tcase_add_test(tc, concurrent_runs_serialize);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("steps");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, dry_run_walks_the_steps_of_the_run);
+	tcase_add_test(tc, dry_run_and_run_stop_at_the_same_refusal);
+	tcase_add_test(tc, dry_run_and_run_stop_for_a_missing_vfio_device);
+	tcase_add_test(tc, dry_run_shows_the_recovery_the_run_makes);
+	tcase_add_test(tc, dry_run_shows_the_autoprobe_repair);
+	tcase_add_test(tc, lock_failure_stops_before_prepare);
+	tcase_add_test(tc, failed_removal_still_rescans_and_binds);
 	suite_add_tcase(s, tc);
 	return s;
 }
