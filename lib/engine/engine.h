@@ -30,7 +30,7 @@ enum engine_outcome {
 struct engine_function {
 	struct pci_addr addr;
 	int group_before, group_after; /* IOMMU_GROUP_NONE when absent or without IOMMU */
-	size_t shared_before, shared_after; /* other members of its group */
+	size_t shared_before, shared_after; /* the others of its group (snapshot_group_others: bridges never count) */
 	bool removed;                  /* this run removed it */
 	bool present_after;
 };
@@ -38,7 +38,7 @@ struct engine_function {
 struct engine_bind {
 	struct pci_addr addr;
 	bool bound;    /* driver is vfio-pci after the run */
-	bool isolated; /* its group holds only [vfio] devices and bridges */
+	bool isolated; /* no other device of its group is used by the host, [vfio] devices aside (bridges never count) */
 	int group;
 };
 
