@@ -5,7 +5,7 @@
 
 #include "core/parse.h"
 
-static int digit_value(char c)
+int unhexchar(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -30,7 +30,7 @@ static int parse_u64(const char *s, size_t len, unsigned base, uint64_t max, uin
 	if (len == 0)
 		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
-		int d = digit_value(s[i]);
+		int d = unhexchar(s[i]);
 
 		if (d < 0 || (unsigned)d >= base)
 			return -EINVAL;

@@ -15,6 +15,9 @@
 
 #include <stdint.h>
 
+/* The value of one hex digit (either case), or -1. */
+int unhexchar(char c);
+
 int safe_atou_base(const char *s, unsigned base, unsigned *ret);
 int safe_atou64(const char *s, uint64_t *ret);
 

@@ -2,18 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "core/parse.h"
 #include "core/pci_addr.h"
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Reads a run of 1..max hex digits at *p into *val and its length into *len; advances *p. */
 static int take_hex(const char **p, unsigned max, unsigned *val, unsigned *len)
@@ -21,7 +11,7 @@ static int take_hex(const char **p, unsigned max, unsigned *val, unsigned *len)
 	unsigned v = 0, n = 0;
 	int d;
 
-	while ((d = hexval((*p)[n])) >= 0) {
+	while ((d = unhexchar((*p)[n])) >= 0) {
 		if (++n > max)
 			return -EINVAL;
 		v = v * 16 + (unsigned)d;
