@@ -30,7 +30,8 @@ enum engine_outcome {
 struct engine_function {
 	struct pci_addr addr;
 	int group_before, group_after; /* IOMMU_GROUP_NONE when absent or without IOMMU */
-	size_t shared_before, shared_after; /* the others of its group (snapshot_group_others: bridges never count) */
+	/* the others of its group (snapshot_group_others: bridges never count) */
+	size_t shared_before, shared_after;
 	bool removed;                  /* this run removed it */
 	bool present_after;
 };
@@ -38,7 +39,8 @@ struct engine_function {
 struct engine_bind {
 	struct pci_addr addr;
 	bool bound;    /* driver is vfio-pci after the run */
-	bool isolated; /* no other device of its group is used by the host, [vfio] devices aside (bridges never count) */
+	/* no other device of its group is used by the host, [vfio] devices aside (bridges never count) */
+	bool isolated;
 	int group;
 };
 
