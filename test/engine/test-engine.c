@@ -18,6 +18,7 @@
 #include "core/lock.h"
 #include "core/sysfs.h"
 #include "engine/engine.h"
+#include "engine/plan.h"
 #include "fixture.h"
 #include "sim.h"
 #include "testutil.h"
@@ -951,6 +952,278 @@ START_TEST(dry_run_shows_the_autoprobe_repair)
 }
 END_TEST
 
+/* Fails unless text holds each needle, in this order. */
+static void assert_in_order(const char *text, const char *const *needles, size_t n)
+{
+	const char *at = text;
+
+	ck_assert_ptr_nonnull(text);
+	for (size_t i = 0; i < n; i++) {
+		const char *hit = strstr(at, needles[i]);
+
+		ck_assert_msg(hit, "'%s' missing%s in:\n%s", needles[i],
+			      i ? " after the previous one" : "", text);
+		at = hit + strlen(needles[i]);
+	}
+}
+
+/* A dry run alone, its output into *ret_out: it writes nothing. Returns engine_run's value. */
+static int dry_run_only(char **ret_out)
+{
+	_cleanup_(freep) char *before = tu_tree_digest(root);
+	_cleanup_(freep) char *after = NULL, *trace = NULL;
+	int k = run_traced(true, &trace, ret_out);
+
+	after = tu_tree_digest(root);
+	tu_assert_same_tree(before, after);
+	return k;
+}
+
+/* "  ADDR [VVVV:DDDD] NAME  ", as a snapshot of the tree has the device now. */
+static char *device_line(const struct snapshot *snap, const char *addr)
+{
+	struct pci_addr a;
+	const struct pci_device *d;
+	char *s = NULL;
+
+	ck_assert_int_eq(pci_addr_parse(addr, 0, &a), 0);
+	d = snapshot_find(snap, &a);
+	ck_assert_msg(d, "%s is not in the tree", addr);
+	ck_assert_int_ge(asprintf(&s, "  %s [%04x:%04x] %s  ", addr, d->vendor_id, d->device_id,
+				  d->device_name),
+			 0);
+	return s;
+}
+
+START_TEST(dry_run_numbers_the_removals_in_the_config_order)
+{
+	/* deliberately not in address order, with a timeout of their own */
+	static const char *const order[] = { "0000:00:1f.6", "0000:00:1f.3", "0000:00:1f.0" };
+	const unsigned timeout_ms = 1234;
+	_cleanup_(freep) char *text = NULL, *trace = NULL, *out = NULL, *rescan = NULL;
+	char *lines[ELEMENTSOF(order)] = {};
+	const char *needles[ELEMENTSOF(order) + 2];
+
+	ck_assert_int_ge(asprintf(&text, "[regroup]\nfunctions = %s %s %s\ntimeout_ms = %u\n", order[0],
+				  order[1], order[2], timeout_ms),
+			 0);
+	load_config_text(text);
+	assert_dry_run_then_run_agree(&trace, &out);
+
+	/* numbered in that order, then one rescan for all of them with that timeout */
+	needles[0] = "Remove, in this order:\n";
+	for (size_t i = 0; i < ELEMENTSOF(order); i++) {
+		ck_assert_int_ge(asprintf(&lines[i], "  %zu. %s ", i + 1, order[i]), 0);
+		needles[i + 1] = lines[i];
+	}
+	ck_assert_int_ge(asprintf(&rescan, "wait up to %u ms for %zu function(s)", timeout_ms,
+				  ELEMENTSOF(order)),
+			 0);
+	needles[ELEMENTSOF(order) + 1] = rescan;
+	assert_in_order(out, needles, ELEMENTSOF(needles));
+	assert_lacks(out, "Refused");
+	for (size_t i = 0; i < ELEMENTSOF(order); i++)
+		free(lines[i]);
+}
+END_TEST
+
+START_TEST(dry_run_refusal_lists_no_removal_and_no_bind)
+{
+	_cleanup_(snapshot_done) struct snapshot snap = {};
+	_cleanup_(plan_done) struct plan plan = {};
+	_cleanup_(freep) char *trace = NULL, *out = NULL;
+
+	/* 17.0 holds the root disk; 1f.3 may be removed and is a [vfio] device */
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3 0000:00:17.0\n"
+			 "[vfio]\ndevices = 0000:00:1f.3\n");
+	/* which functions the plan of this tree refuses, and why (test-plan.c, test-storage.c) */
+	ck_assert_int_eq(snapshot_read(ctx, &snap), 0);
+	ck_assert_int_eq(plan_build(&cfg, &snap, &plan), 0);
+	ck_assert_uint_eq(plan.n_refused, 1);
+
+	assert_dry_run_then_run_agree(&trace, &out);
+	ck_assert_int_eq(res.outcome, ENGINE_REFUSED);
+	assert_starts(out, "Dry run: nothing is written.\nRefused: nothing would be written.\n");
+	for (size_t i = 0; i < plan.n_functions; i++) {
+		const struct plan_function *f = &plan.functions[i];
+		_cleanup_(freep) char *why = NULL, *line = NULL;
+
+		if (f->refusal == REFUSE_NONE) {
+			/* neither removed nor bound: not named at all */
+			assert_lacks(out, PCI_ADDR_STR(&f->addr));
+			continue;
+		}
+		why = plan_refusal_reason(f);
+		ck_assert_ptr_nonnull(why);
+		ck_assert_int_ge(asprintf(&line, "  %s must not be removed: %s\n",
+					  PCI_ADDR_STR(&f->addr), why),
+				 0);
+		assert_has(out, line);
+	}
+	assert_lacks(out, "Remove, in this order");
+	assert_lacks(out, "Bind to vfio-pci");
+}
+END_TEST
+
+START_TEST(dry_run_recovery_numbers_only_the_functions_present)
+{
+	_cleanup_(freep) char *p = tu_path(root, "sys/bus/pci/devices/0000:00:1f.3/remove");
+	_cleanup_(freep) char *trace = NULL, *out = NULL, *recovery = NULL, *first = NULL;
+	_cleanup_(freep) char *next = NULL;
+	_cleanup_(freep) char **lines = NULL;
+	_cleanup_(freep) const char **needles = NULL;
+	size_t missing = 0, n = 0, shown = 0;
+
+	/* an earlier run removed the first configured function and died before its rescan */
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3 0000:00:1f.4\n");
+	ck_assert_int_eq(sysfs_write(p, "1"), 0);
+
+	/* the recovery rescan first; then the removals, numbering those present, in config order */
+	lines = calloc(cfg.functions.n, sizeof(*lines));
+	needles = calloc(cfg.functions.n + 3, sizeof(*needles));
+	ck_assert(lines && needles);
+	n = 3; /* the recovery's two needles and the list's title go first */
+	for (size_t i = 0; i < cfg.functions.n; i++) {
+		const char *a = PCI_ADDR_STR(&cfg.functions.v[i]);
+
+		if (sysfs_dev_present(ctx, &cfg.functions.v[i]))
+			ck_assert_int_ge(asprintf(&lines[i], "  %zu. %s ", ++shown, a), 0);
+		else {
+			missing++;
+			ck_assert_int_ge(asprintf(&lines[i],
+						  "     %s missing now; removed once the recovery "
+						  "rescan brings it back\n",
+						  a),
+					 0);
+		}
+		needles[n++] = lines[i];
+	}
+	ck_assert_uint_eq(missing, 1);
+	ck_assert_int_ge(asprintf(&recovery, "Recovery: %zu configured function(s) are missing", missing),
+			 0);
+	ck_assert_int_ge(asprintf(&first, "rescan %s/sys/bus/pci/rescan first.\n", root), 0);
+	needles[0] = recovery;
+	needles[1] = first;
+	needles[2] = "Remove, in this order:\n";
+
+	assert_dry_run_then_run_agree(&trace, &out);
+	ck_assert(res.recovery_rescan);
+	assert_in_order(out, needles, n);
+	ck_assert_int_ge(asprintf(&next, "  %zu. ", shown + 1), 0);
+	assert_lacks(out, next);
+	for (size_t i = 0; i < cfg.functions.n; i++)
+		free(lines[i]);
+}
+END_TEST
+
+START_TEST(dry_run_says_which_vfio_devices_are_bound_already)
+{
+	_cleanup_(snapshot_done) struct snapshot snap = {};
+	_cleanup_(freep) char *trace = NULL, *out = NULL, *igpu = NULL, *audio = NULL;
+	_cleanup_(freep) char *bound = NULL, *cycled = NULL, *audio_bound = NULL;
+	_cleanup_(freep) char *igpu_driver = NULL, *audio_driver = NULL;
+	struct pci_addr a;
+
+	/* the split state: 02.0 and 1f.3 on vfio-pci; 1f.3 is cycled again, 02.0 is not */
+	teardown();
+	setup_topology("hp-elitedesk-800-g4-split");
+	load_hp_config(2000);
+	igpu_driver = driver_of("0000:00:02.0");
+	audio_driver = driver_of("0000:00:1f.3");
+	ck_assert_str_eq(igpu_driver, "vfio-pci");
+	ck_assert_str_eq(audio_driver, "vfio-pci");
+	ck_assert_int_eq(pci_addr_parse("0000:00:02.0", 0, &a), 0);
+	ck_assert(!addr_list_contains(&cfg.functions, &a));
+	ck_assert_int_eq(pci_addr_parse("0000:00:1f.3", 0, &a), 0);
+	ck_assert(addr_list_contains(&cfg.functions, &a));
+	ck_assert_int_eq(snapshot_read(ctx, &snap), 0);
+	igpu = device_line(&snap, "0000:00:02.0");
+	audio = device_line(&snap, "0000:00:1f.3");
+
+	assert_dry_run_then_run_agree(&trace, &out);
+	/* bound and left alone: already bound; bound too but removed: bound again after the rescan */
+	ck_assert_int_ge(asprintf(&bound, "%s(already bound)\n", igpu), 0);
+	ck_assert_int_ge(asprintf(&cycled, "%s(now %s; bound after the rescan)\n", audio, audio_driver), 0);
+	ck_assert_int_ge(asprintf(&audio_bound, "%s(already bound)", audio), 0);
+	assert_in_order(out, (const char *const[]){ "Bind to vfio-pci:\n", bound, cycled }, 3);
+	assert_lacks(out, audio_bound);
+}
+END_TEST
+
+/* The host network line of a dry run: eno1 of 1f.6, up in vmbr0, as the fixture has it. */
+static char *host_network_line(const char *then)
+{
+	char *s = NULL;
+
+	ck_assert_int_ge(asprintf(&s,
+				  "Host network: eno1 (0000:00:1f.6) in vmbr0 is up and goes away with the "
+				  "removal; afterwards igd-regroup-netnotify.service brings it back (%s).\n",
+				  then),
+			 0);
+	return s;
+}
+
+START_TEST(dry_run_names_the_up_interfaces_and_the_action)
+{
+	_cleanup_(freep) char *out = NULL, *then = NULL, *want = NULL, *none = NULL;
+
+	/* a second interface of 1f.6 that is down; 14.3's up, but 14.3 is not configured */
+	ck_assert_int_eq(fixture_build(root, "net eno2 dev=0000:00:1f.6 state=down\n"
+					     "net wlp0s20f3 dev=0000:00:14.3 state=up\n"),
+			 0);
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3 0000:00:1f.6\n"
+			 "[network]\nunits = networking.service frr.service\naction = reload\n");
+	ck_assert_uint_eq(cfg.n_units, 2);
+	ck_assert_int_eq(dry_run_only(&out), 0);
+	ck_assert_int_ge(asprintf(&then, "%s %s %s", net_action_to_string(cfg.action), cfg.units[0],
+				  cfg.units[1]),
+			 0);
+	want = host_network_line(then);
+	assert_has(out, want);
+	assert_lacks(out, "eno2");
+	assert_lacks(out, "wlp0s20f3");
+
+	/* without an action nothing is restarted */
+	free(out);
+	out = NULL;
+	load_config_text("[regroup]\nfunctions = 0000:00:1f.3 0000:00:1f.6\n"
+			 "[network]\nunits = networking.service frr.service\naction = none\n");
+	ck_assert_int_eq(cfg.action, NET_ACTION_NONE);
+	ck_assert_int_eq(dry_run_only(&out), 0);
+	none = host_network_line("action none: nothing is restarted");
+	assert_has(out, none);
+}
+END_TEST
+
+START_TEST(dry_run_of_an_empty_config_has_nothing_to_do)
+{
+	static const char config_path[] = "/etc/plan-test.conf";
+	_cleanup_(igd_ctx_freep) struct igd_ctx *named = NULL;
+	_cleanup_(freep) char *before = tu_tree_digest(root);
+	_cleanup_(freep) char *after = NULL, *out = NULL, *want = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct engine_options o = { .functions = &cfg.functions, .dry_run = f };
+
+	/* a context that names its config file: the dry run says which file is empty */
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(igd_ctx_new(root, config_path, &named), 0);
+	igd_ctx_set_log_fn(named, tu_log_fn, &logbuf);
+	load_config_text("[regroup]\nfunctions =\n");
+	ck_assert_int_eq(engine_run(named, &cfg, &o, &res), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(res.outcome, ENGINE_NOTHING);
+	ck_assert_int_ge(asprintf(&want,
+				  "Dry run: nothing is written.\nNothing to do: [regroup] functions and "
+				  "[vfio] devices are empty in %s.\n",
+				  config_path),
+			 0);
+	ck_assert_str_eq(out, want);
+	after = tu_tree_digest(root);
+	tu_assert_same_tree(before, after);
+}
+END_TEST
+
 START_TEST(lock_failure_stops_before_prepare)
 {
 	_cleanup_(igd_lock_release) struct igd_lock held = IGD_LOCK_NULL;
@@ -1043,6 +1316,12 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, dry_run_and_run_stop_for_a_missing_vfio_device);
 	tcase_add_test(tc, dry_run_shows_the_recovery_the_run_makes);
 	tcase_add_test(tc, dry_run_shows_the_autoprobe_repair);
+	tcase_add_test(tc, dry_run_numbers_the_removals_in_the_config_order);
+	tcase_add_test(tc, dry_run_refusal_lists_no_removal_and_no_bind);
+	tcase_add_test(tc, dry_run_recovery_numbers_only_the_functions_present);
+	tcase_add_test(tc, dry_run_says_which_vfio_devices_are_bound_already);
+	tcase_add_test(tc, dry_run_names_the_up_interfaces_and_the_action);
+	tcase_add_test(tc, dry_run_of_an_empty_config_has_nothing_to_do);
 	tcase_add_test(tc, lock_failure_stops_before_prepare);
 	tcase_add_test(tc, failed_removal_still_rescans_and_binds);
 	suite_add_tcase(s, tc);
