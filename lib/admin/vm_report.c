@@ -47,14 +47,6 @@ static void print_device(FILE *out, const struct pci_device *d)
 	fputc(')', out);
 }
 
-static bool is_taken(const struct pci_addr *a, const struct pci_addr *taken, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-		if (pci_addr_equal(a, &taken[k]))
-			return true;
-	return false;
-}
-
 /* One line per IOMMU group of the functions taken: them, and what else the group holds. */
 static void print_groups(FILE *out, const struct snapshot *snap, uint32_t vmid,
 			 const struct pci_addr *taken, size_t n)
@@ -84,7 +76,7 @@ static void print_groups(FILE *out, const struct snapshot *snap, uint32_t vmid,
 		for (size_t j = 0; j < snap->n_devices; j++) {
 			const struct pci_device *x = &snap->devices[j];
 
-			if (x->iommu_group != d->iommu_group || !is_taken(&x->addr, taken, n))
+			if (x->iommu_group != d->iommu_group || !pci_addr_in(&x->addr, taken, n))
 				continue;
 			fputs(mine++ ? ", " : "", out);
 			print_device(out, x);
@@ -96,7 +88,7 @@ static void print_groups(FILE *out, const struct snapshot *snap, uint32_t vmid,
 			const struct pci_device *x = &snap->devices[j];
 			bool used;
 
-			if (x->iommu_group != d->iommu_group || is_taken(&x->addr, taken, n))
+			if (x->iommu_group != d->iommu_group || pci_addr_in(&x->addr, taken, n))
 				continue;
 			used = !x->is_bridge && pci_device_used_by_host(x, vmid);
 			if (host && !used)

@@ -5,14 +5,6 @@
 
 #include "config/config.h"
 
-static bool addr_array_contains(const struct pci_addr *v, size_t n, const struct pci_addr *a)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pci_addr_equal(&v[i], a))
-			return true;
-	return false;
-}
-
 int config_reset_functions_for(const struct igd_config *cfg, const struct pci_addr *passed, size_t n,
 			       struct addr_list *ret)
 {
@@ -26,7 +18,7 @@ int config_reset_functions_for(const struct igd_config *cfg, const struct pci_ad
 	}
 	/* an explicit list as it is; else what the VM passed, in [regroup] order */
 	for (size_t i = 0; i < from->n; i++)
-		if (from == &cfg->reset_functions || addr_array_contains(passed, n, &from->v[i]))
+		if (from == &cfg->reset_functions || pci_addr_in(&from->v[i], passed, n))
 			l.v[l.n++] = from->v[i];
 	*ret = l;
 	return 0;
@@ -34,7 +26,7 @@ int config_reset_functions_for(const struct igd_config *cfg, const struct pci_ad
 
 bool addr_list_contains(const struct addr_list *l, const struct pci_addr *a)
 {
-	return addr_array_contains(l->v, l->n, a);
+	return pci_addr_in(a, l->v, l->n);
 }
 
 bool config_vmid_selected(const struct igd_config *cfg, uint32_t vmid)

@@ -103,6 +103,14 @@ bool pci_addr_equal(const struct pci_addr *a, const struct pci_addr *b)
 	return pci_addr_cmp(a, b) == 0;
 }
 
+bool pci_addr_in(const struct pci_addr *a, const struct pci_addr *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pci_addr_equal(a, &v[i]))
+			return true;
+	return false;
+}
+
 bool pci_addr_in_slot(const struct pci_addr *a, const struct pci_addr *s)
 {
 	if (a->domain != s->domain || a->bus != s->bus || a->dev != s->dev)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct pci_addr {
@@ -43,6 +44,8 @@ const char *pci_addr_format(const struct pci_addr *a, char buf[static PCI_ADDR_S
 /* Order: domain, bus, device, function; a slot sorts before its functions. */
 int pci_addr_cmp(const struct pci_addr *a, const struct pci_addr *b);
 bool pci_addr_equal(const struct pci_addr *a, const struct pci_addr *b);
+/* a is one of v[0..n). */
+bool pci_addr_in(const struct pci_addr *a, const struct pci_addr *v, size_t n);
 /* True when a is the slot s or a function of it (s may be a slot or a function). */
 bool pci_addr_in_slot(const struct pci_addr *a, const struct pci_addr *s);
 

@@ -6,13 +6,6 @@
 #include "engine/steps.h"
 #include "engine/vfio.h"
 
-static bool was_removed(const struct engine_run *run, const struct pci_addr *a)
-{
-	const struct addr_list l = { .v = run->removed, .n = run->n_removed };
-
-	return addr_list_contains(&l, a);
-}
-
 static void say_bind(struct engine_run *run, const struct plan_bind *b)
 {
 	const struct pci_device *d = b->dev;
@@ -53,7 +46,7 @@ static int bind_one(struct engine_run *run, const struct pci_addr *a)
 	_cleanup_(freep) char *was = NULL;
 	int k = vfio_bind(run->ctx, a, &was);
 
-	if (k == 0 && was && was_removed(run, a))
+	if (k == 0 && was && pci_addr_in(a, run->removed, run->n_removed))
 		log_notice(run->ctx, "%s was taken by %s at the rescan; moved to %s.", PCI_ADDR_STR(a),
 			   was, VFIO_DRIVER);
 	return k;

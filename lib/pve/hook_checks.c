@@ -9,14 +9,6 @@
 
 #include "pve/hook.h"
 
-static bool is_in(const struct pci_addr *a, const struct pci_addr *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pci_addr_equal(a, &v[i]))
-			return true;
-	return false;
-}
-
 static void describe(FILE *m, const struct pci_device *o, uint32_t vmid)
 {
 	fprintf(m, "%s (%s, driver %s", PCI_ADDR_STR(&o->addr), o->device_name,
@@ -145,7 +137,7 @@ static char *describe_mine(const struct snapshot *snap, const struct pci_device 
 	for (size_t j = 0; j < snap->n_devices; j++) {
 		const struct pci_device *x = &snap->devices[j];
 
-		if (x->iommu_group == d->iommu_group && is_in(&x->addr, passed, n))
+		if (x->iommu_group == d->iommu_group && pci_addr_in(&x->addr, passed, n))
 			fprintf(m, "%s%s (%s)", n_mine++ ? " and " : "", PCI_ADDR_STR(&x->addr),
 				x->device_name);
 	}

@@ -13,21 +13,14 @@ size_t snapshot_group_size(const struct snapshot *snap, int group)
 	return n;
 }
 
-static bool excepted(const struct group_filter *f, const struct pci_addr *a)
-{
-	for (size_t i = 0; i < f->n_except; i++)
-		if (pci_addr_equal(&f->except[i], a))
-			return true;
-	return false;
-}
-
 static bool is_other(const struct pci_device *dev, const struct pci_device *o, const struct group_filter *f)
 {
 	if (o == dev || o->iommu_group != dev->iommu_group || o->is_bridge)
 		return false;
 	if (!f)
 		return true;
-	return !excepted(f, &o->addr) && (!f->host_used || pci_device_used_by_host(o, f->vmid));
+	return !pci_addr_in(&o->addr, f->except, f->n_except) &&
+	       (!f->host_used || pci_device_used_by_host(o, f->vmid));
 }
 
 size_t snapshot_group_others(const struct snapshot *snap, const struct pci_device *dev,

@@ -43,14 +43,6 @@ static ssize_t index_of(const struct snapshot *snap, const struct pci_addr *a)
 	return -1;
 }
 
-static bool listed(const struct pci_addr *functions, size_t n, const struct pci_addr *a)
-{
-	for (size_t i = 0; i < n; i++)
-		if (pci_addr_equal(&functions[i], a))
-			return true;
-	return false;
-}
-
 const struct pci_device *split_staying_sibling(const struct snapshot *snap, const struct pci_device *d,
 					       const struct pci_addr *removed, size_t n)
 {
@@ -59,7 +51,7 @@ const struct pci_device *split_staying_sibling(const struct snapshot *snap, cons
 	for (size_t j = 0; j < snap->n_devices; j++) {
 		const struct pci_device *s = &snap->devices[j];
 
-		if (s != d && same_slot(&s->addr, &d->addr) && !listed(removed, n, &s->addr))
+		if (s != d && same_slot(&s->addr, &d->addr) && !pci_addr_in(&s->addr, removed, n))
 			return s;
 	}
 	return NULL;
@@ -173,7 +165,7 @@ int split_predict(const struct snapshot *snap, const struct pci_addr *functions,
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < snap->n_devices; i++)
-		removed[i] = listed(functions, n, &snap->devices[i].addr);
+		removed[i] = pci_addr_in(&snap->devices[i].addr, functions, n);
 	simulate(snap, functions, n, removed, parent, joins);
 
 	for (size_t k = 0; k < n; k++) {

@@ -149,6 +149,24 @@ START_TEST(compare_and_slot)
 }
 END_TEST
 
+START_TEST(in_an_array)
+{
+	struct pci_addr v[3], a;
+
+	ck_assert_int_eq(pci_addr_parse("0000:00:1f.0", 0, &v[0]), 0);
+	ck_assert_int_eq(pci_addr_parse("0000:00:1f.3", 0, &v[1]), 0);
+	ck_assert_int_eq(pci_addr_parse("0000:00:02.0", 0, &v[2]), 0);
+	ck_assert_int_eq(pci_addr_parse("00:1f.3", 0, &a), 0);
+	ck_assert(pci_addr_in(&a, v, 3));
+	/* only the first n count */
+	ck_assert(!pci_addr_in(&a, v, 1));
+	ck_assert(!pci_addr_in(&a, v, 0));
+	ck_assert(!pci_addr_in(&a, NULL, 0));
+	ck_assert_int_eq(pci_addr_parse("0000:00:1f.4", 0, &a), 0);
+	ck_assert(!pci_addr_in(&a, v, 3));
+}
+END_TEST
+
 static Suite *pci_addr_suite(void)
 {
 	Suite *s = suite_create("pci_addr");
@@ -165,6 +183,7 @@ static Suite *pci_addr_suite(void)
 
 	tc = tcase_create("compare");
 	tcase_add_test(tc, compare_and_slot);
+	tcase_add_test(tc, in_an_array);
 	suite_add_tcase(s, tc);
 	return s;
 }
